@@ -1,0 +1,128 @@
+import { randomBytes } from "node:crypto";
+import { type NatsNames, GatewayError, unavailable } from "@clawdbot/protocol";
+import type { Msg, NatsConnection, Subscription } from "nats";
+import { type CallerContext, contextToHeaders } from "./context.js";
+import { encodeRequest, readResponse } from "./envelope.js";
+
+export type ReplyHandler = (outcome: { ok: true; result: unknown } | { ok: false; error: GatewayError }) => void;
+
+interface Pending {
+  method: string;
+  deadline: number;
+  onReply: ReplyHandler;
+}
+
+export interface RpcClientOptions {
+  nc: NatsConnection;
+  names: NatsNames;
+  /** Default time to wait for an answer. */
+  timeoutMs?: number;
+  /** How often expired calls are swept; also the timeout's resolution. */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * The calling side of JSON-RPC over NATS. One wildcard reply-inbox subscription and a map of
+ * pending calls replace `nc.request()` per call, which costs 2–3× the CPU (ARCHITECTURE §7): no
+ * per-call subscription, timer or promise race — one sweep timer handles every timeout.
+ */
+export class RpcClient {
+  readonly #nc: NatsConnection;
+  readonly #names: NatsNames;
+  readonly #inbox: string;
+  readonly #timeoutMs: number;
+  readonly #pending = new Map<string, Pending>();
+  readonly #subscription: Subscription;
+  readonly #sweeper: NodeJS.Timeout;
+  #nextToken = 0;
+  #closed = false;
+
+  constructor(options: RpcClientOptions) {
+    this.#nc = options.nc;
+    this.#names = options.names;
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#inbox = options.names.inbox(randomBytes(8).toString("hex"));
+    this.#subscription = this.#nc.subscribe(`${this.#inbox}.*`, { callback: (_err, msg) => this.#onReply(msg) });
+    this.#sweeper = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? 100);
+    this.#sweeper.unref();
+  }
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Sends one call; `onReply` runs exactly once with the result or a GatewayError. No responders
+   * and timeouts become UNAVAILABLE with `retryable: true`, at once for no responders.
+   */
+  send(method: string, params: unknown, context: CallerContext, onReply: ReplyHandler, timeoutMs = this.#timeoutMs): void {
+    if (this.#closed || this.#nc.isClosed()) {
+      onReply({ ok: false, error: unavailable("gateway bus connection is closed") });
+      return;
+    }
+    const token = (this.#nextToken++).toString(36);
+    const deadline = context.deadline ?? Date.now() + timeoutMs;
+    this.#pending.set(token, { method, deadline, onReply });
+    try {
+      this.#nc.publish(this.#names.rpc(method), encodeRequest(context.requestId, method, params), {
+        reply: `${this.#inbox}.${token}`,
+        headers: contextToHeaders({ ...context, deadline }),
+      });
+    } catch (err) {
+      this.#pending.delete(token);
+      onReply({ ok: false, error: unavailable(`could not send ${method}: ${(err as Error).message}`, { cause: err }) });
+    }
+  }
+
+  /** Promise form of `send`: resolves with the result, rejects with a GatewayError. */
+  call(method: string, params: unknown, context: CallerContext, timeoutMs?: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.send(method, params, context, (outcome) => (outcome.ok ? resolve(outcome.result) : reject(outcome.error)), timeoutMs);
+    });
+  }
+
+  /** Fails every pending call and stops listening. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    this.#subscription.unsubscribe();
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const call of pending) call.onReply({ ok: false, error: unavailable(`${call.method}: caller is shutting down`) });
+  }
+
+  #onReply(msg: Msg): void {
+    const token = msg.subject.slice(this.#inbox.length + 1);
+    const call = this.#pending.get(token);
+    if (!call) return; // late reply to a call that already timed out
+    this.#pending.delete(token);
+    if (msg.headers?.code === 503) {
+      call.onReply({ ok: false, error: unavailable(`no service is serving ${call.method}`, { details: { method: call.method } }) });
+      return;
+    }
+    let outcome: ReturnType<typeof readResponse>;
+    try {
+      outcome = readResponse(msg.data);
+    } catch (err) {
+      outcome = { ok: false, error: unavailable(`${call.method}: unreadable reply from service`, { cause: err }) };
+    }
+    call.onReply(outcome);
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [token, call] of this.#pending) {
+      if (call.deadline > now) continue;
+      this.#pending.delete(token);
+      call.onReply({
+        ok: false,
+        error: new GatewayError("UNAVAILABLE", `${call.method} timed out`, {
+          kind: "timeout",
+          retryable: true,
+          details: { method: call.method },
+        }),
+      });
+    }
+  }
+}

@@ -1,0 +1,11 @@
+export { RpcClient } from "./client.js";
+export type { ReplyHandler, RpcClientOptions } from "./client.js";
+export { RpcServer } from "./server.js";
+export type { HandlerContext, MethodSpec, RpcServerOptions } from "./server.js";
+export { Announcer, openRegistryBucket } from "./announcer.js";
+export { RegistryView } from "./registry-view.js";
+export type { LiveMethod } from "./registry-view.js";
+export { ContextHeaders, contextFromHeaders, contextToHeaders } from "./context.js";
+export type { CallerContext } from "./context.js";
+export { encodeError, encodeRequest, encodeResult, readResponse } from "./envelope.js";
+export type { JsonRpcRequest, JsonRpcResponse } from "./envelope.js";

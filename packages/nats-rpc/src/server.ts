@@ -1,0 +1,181 @@
+import { randomBytes } from "node:crypto";
+import {
+  type MethodAccess,
+  type NatsNames,
+  GatewayError,
+  formatParamsIssues,
+  methodAccess,
+  methodDefinition,
+} from "@clawdbot/protocol";
+import type { Msg, NatsConnection, Subscription } from "nats";
+import type { Logger } from "pino";
+import * as z from "zod";
+import { Announcer } from "./announcer.js";
+import { type CallerContext, contextFromHeaders } from "./context.js";
+import { type JsonRpcRequest, decodeJson, encodeError, encodeResult } from "./envelope.js";
+
+export interface HandlerContext extends CallerContext {
+  method: string;
+  /** A child logger bound to the request id, method and connection id. */
+  readonly log: Logger;
+}
+
+export interface MethodSpec<P = unknown, R = unknown> {
+  /** Scope the edge enforces before forwarding; defaults to the protocol's table (spec §4.6). */
+  access?: MethodAccess;
+  /** Params schema; defaults to the protocol registry's, else params pass through unchecked. */
+  params?: z.ZodType<P>;
+  handler: (params: P, context: HandlerContext) => R | Promise<R>;
+}
+
+export interface RpcServerOptions {
+  nc: NatsConnection;
+  names: NatsNames;
+  /** Service name: the queue group, so replicas share the load. */
+  service: string;
+  version: string;
+  log: Logger;
+  instanceId?: string;
+  heartbeatMs?: number;
+  /** JetStream replicas of the registry bucket (3 on a cluster). */
+  replicas?: number;
+}
+
+interface Registered {
+  spec: MethodSpec;
+  access: MethodAccess;
+  params: z.ZodType | undefined;
+  subscription: Subscription | undefined;
+}
+
+/**
+ * The serving side of JSON-RPC over NATS. Each method is a queue subscription on its subject;
+ * params are validated, anything thrown becomes an error reply (the cause is logged, never
+ * lost), and the served methods are announced in the live registry.
+ */
+export class RpcServer {
+  readonly instanceId: string;
+  readonly #options: RpcServerOptions;
+  readonly #methods = new Map<string, Registered>();
+  readonly #announcer: Announcer;
+  #started = false;
+
+  constructor(options: RpcServerOptions) {
+    this.#options = options;
+    this.instanceId = options.instanceId ?? `${options.service}-${randomBytes(4).toString("hex")}`;
+    this.#announcer = new Announcer({
+      nc: options.nc,
+      names: options.names,
+      service: options.service,
+      instanceId: this.instanceId,
+      version: options.version,
+      log: options.log,
+      heartbeatMs: options.heartbeatMs,
+      replicas: options.replicas,
+      methods: () => [...this.#methods].map(([name, m]) => ({ name, access: m.access })),
+    });
+  }
+
+  /** Adds a method; after `start()` it is served and announced at once. */
+  register<P, R>(name: string, spec: MethodSpec<P, R>): this {
+    if (this.#methods.has(name)) throw new Error(`method ${name} is already registered`);
+    const entry: Registered = {
+      spec: spec as MethodSpec,
+      access: spec.access ?? methodAccess(name),
+      params: spec.params ?? methodDefinition(name)?.params,
+      subscription: undefined,
+    };
+    this.#methods.set(name, entry);
+    if (this.#started) {
+      entry.subscription = this.#subscribe(name, entry);
+      void this.#announcer.announce();
+    }
+    return this;
+  }
+
+  /** Registers a family of methods, as exported by an app's `handlers/<family>.ts`. */
+  registerAll(family: Record<string, MethodSpec>): this {
+    for (const [name, spec] of Object.entries(family)) this.register(name, spec);
+    return this;
+  }
+
+  /** Stops serving a method (a disabled plugin, say) and announces the change. */
+  async unregister(name: string): Promise<void> {
+    const entry = this.#methods.get(name);
+    if (!entry) return;
+    this.#methods.delete(name);
+    await entry.subscription?.drain();
+    if (this.#started) await this.#announcer.announce();
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    for (const [name, entry] of this.#methods) entry.subscription = this.#subscribe(name, entry);
+    await this.#options.nc.flush();
+    await this.#announcer.start();
+  }
+
+  /** Announces the stop, then lets in-flight requests finish while no new ones arrive. */
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    await this.#announcer.stop();
+    await Promise.all([...this.#methods.values()].map((m) => m.subscription?.drain()));
+  }
+
+  #subscribe(name: string, entry: Registered): Subscription {
+    return this.#options.nc.subscribe(this.#options.names.rpc(name), {
+      queue: this.#options.service,
+      callback: (_err, msg) => void this.#handle(name, entry, msg),
+    });
+  }
+
+  async #handle(method: string, entry: Registered, msg: Msg): Promise<void> {
+    let request: JsonRpcRequest;
+    try {
+      request = decodeJson(msg.data) as JsonRpcRequest;
+    } catch (err) {
+      this.#options.log.warn({ err, method }, "unparsable request on the bus");
+      msg.respond(encodeError(null, new GatewayError("INVALID_REQUEST", "parse error", { kind: "parse" })));
+      return;
+    }
+    const id = typeof request?.id === "string" ? request.id : null;
+    const caller = contextFromHeaders(msg.headers, id ?? "unknown");
+    const baseLog = this.#options.log;
+    let log: Logger | undefined;
+    const context: HandlerContext = {
+      ...caller,
+      method,
+      get log() {
+        log ??= baseLog.child({ requestId: caller.requestId, method, connId: caller.connId });
+        return log;
+      },
+    };
+    try {
+      let params: unknown = request.params ?? {};
+      if (entry.params) {
+        const parsed = entry.params.safeParse(params);
+        if (!parsed.success) {
+          throw new GatewayError("INVALID_REQUEST", `invalid ${method} params: ${formatParamsIssues(parsed.error.issues)}`, {
+            kind: "invalidParams",
+          });
+        }
+        params = parsed.data;
+      }
+      const result = await entry.spec.handler(params, context);
+      msg.respond(encodeResult(id, result));
+    } catch (err) {
+      msg.respond(encodeError(id, toGatewayError(err, context)));
+    }
+  }
+}
+
+/** Anything a handler throws becomes an answer; what was not a GatewayError is logged with its cause. */
+function toGatewayError(err: unknown, context: HandlerContext): GatewayError {
+  if (err instanceof GatewayError) return err;
+  context.log.error({ err }, "handler failed");
+  const message = err instanceof Error ? err.message : String(err);
+  // The original answers UNAVAILABLE with the formatted error when a handler throws (spec §5.1).
+  return new GatewayError("UNAVAILABLE", message || "handler failed", { kind: "internal", cause: err });
+}

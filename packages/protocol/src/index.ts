@@ -1,0 +1,36 @@
+export { DEFAULT_GATEWAY_PORT, DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_NATS_PREFIX, DEFAULT_POLICY, PROTOCOL_VERSION } from "./constants.js";
+export { GATEWAY_CLIENT_IDS, GATEWAY_CLIENT_MODES, GatewayClientId, GatewayClientMode, isControlUiClient } from "./client-info.js";
+export {
+  ConnectChallengePayload,
+  ConnectClient,
+  ConnectParams,
+  DeviceProof,
+  ErrorShape,
+  EventFrame,
+  GatewayFrame,
+  HelloOk,
+  Policy,
+  PresenceEntry,
+  RequestFrame,
+  ResponseFrame,
+  SessionDefaults,
+  ShutdownPayload,
+  Snapshot,
+  StateVersion,
+  TickPayload,
+} from "./frames.js";
+export { ErrorCodes, ErrorKinds, GatewayError, invalidRequest, unavailable } from "./errors.js";
+export type { ErrorCode, ErrorKind, GatewayErrorOptions, JsonRpcError } from "./errors.js";
+export { ROLES, Role, SCOPES, Scope, MethodAccess, authorize, defaultScopes, methodAccess } from "./scopes.js";
+export { GATEWAY_EVENTS, eventGuard } from "./events.js";
+export type { GatewayEventName } from "./events.js";
+export { isRoutableMethod, natsNames } from "./subjects.js";
+export type { NatsNames } from "./subjects.js";
+export { ANNOUNCEMENT_MEMORY_MS, ANNOUNCEMENT_MISSED_BEATS, ServiceAnnouncement, isAnnouncementLive } from "./registry.js";
+export { BASE_METHODS, EXTRA_METHODS, isKnownMethod, methodDefinition, methods } from "./methods/index.js";
+export type { MethodDefinition, MethodName, MethodParams, MethodResult } from "./methods/index.js";
+export { ConfigGetParams, ConfigIssue, ConfigSnapshot } from "./methods/config.js";
+export { PluginSummary, PluginsListParams, PluginsListResult } from "./methods/plugins.js";
+export { SessionRow, SessionsListParams, SessionsListResult } from "./methods/sessions.js";
+export { formatParamsIssues } from "./issues.js";
+export { protocolJsonSchemas } from "./json-schema.js";

@@ -1,0 +1,47 @@
+import { DEFAULT_NATS_PREFIX } from "./constants.js";
+
+const PREFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
+// A method becomes subject tokens, so it may use only characters that are safe inside a token.
+const METHOD_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/** True when a method name can travel as a NATS subject (no wildcards, spaces or empty tokens). */
+export function isRoutableMethod(method: string): boolean {
+  return method.length <= 200 && METHOD_PATTERN.test(method);
+}
+
+/**
+ * Every NATS name the gateway uses, under one namespace prefix (`CLAWDBOT_NATS_PREFIX`), so two
+ * deployments can share a server without answering each other. Build names here; never
+ * concatenate subjects at call sites.
+ *
+ * @example
+ * const s = natsNames("gw");
+ * s.rpc("sessions.list"); // "gw.rpc.sessions.list"
+ */
+export function natsNames(prefix: string = DEFAULT_NATS_PREFIX) {
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new Error(`invalid NATS prefix ${JSON.stringify(prefix)}: use letters, digits, '_' or '-'`);
+  }
+  return {
+    prefix,
+    /** Request subject of a method; services subscribe to it in their queue group. */
+    rpc: (method: string) => {
+      if (!isRoutableMethod(method)) throw new Error(`method name is not routable: ${JSON.stringify(method)}`);
+      return `${prefix}.rpc.${method}`;
+    },
+    rpcWildcard: `${prefix}.rpc.>`,
+    /** Subject an event is published on; each edge subscribes to `eventWildcard` once. */
+    event: (event: string) => `${prefix}.evt.${event}`,
+    eventWildcard: `${prefix}.evt.>`,
+    /** Subjects one edge listens on: targeted events and late responses keyed by connection id. */
+    edge: (edgeId: string, ...rest: string[]) => [`${prefix}.edge.${edgeId}`, ...rest].join("."),
+    edgeWildcard: (edgeId: string) => `${prefix}.edge.${edgeId}.>`,
+    /** Service-to-service calls, never on the edge's `rpc` space. */
+    internal: (name: string) => `${prefix}.internal.${name}`,
+    /** Inbox prefix for reply subjects of one process. */
+    inbox: (id: string) => `_INBOX.${prefix}.${id}`,
+    /** KV bucket where services announce the methods they serve. */
+    registryBucket: `${prefix}_registry`,
+  };
+}
+export type NatsNames = ReturnType<typeof natsNames>;

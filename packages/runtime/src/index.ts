@@ -1,0 +1,10 @@
+export { REDACTED_PATHS, createLogger } from "./logger.js";
+export type { LoggerConfig } from "./logger.js";
+export { connectNats } from "./nats.js";
+export type { NatsConnectConfig } from "./nats.js";
+export { handleSignals } from "./lifecycle.js";
+export type { ServiceLifecycle } from "./lifecycle.js";
+export { readServiceEnv } from "./service-env.js";
+export type { ServiceEnv } from "./service-env.js";
+export { bootService } from "./boot-service.js";
+export type { BootServiceOptions, ServiceParts } from "./boot-service.js";

@@ -1,0 +1,6 @@
+export { NatsCluster, NatsServer, startNatsCluster, startNatsServer } from "@clawdbot/natsd";
+export { AppProcess, spawnApp } from "./app-process.js";
+export type { LogLine, SpawnAppOptions } from "./app-process.js";
+export { RawClient, connectParams } from "./raw-client.js";
+export type { ConnectOverrides, Frame } from "./raw-client.js";
+export { waitFor } from "./wait-for.js";
