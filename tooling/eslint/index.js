@@ -31,6 +31,7 @@ export function config({ tsconfigRootDir, allowConsole = false }) {
       files: ["**/*.test.ts"],
       rules: {
         "@typescript-eslint/no-non-null-assertion": "off",
+        "@typescript-eslint/no-explicit-any": "off",
         "@typescript-eslint/no-unsafe-assignment": "off",
         "@typescript-eslint/no-unsafe-member-access": "off",
         "@typescript-eslint/no-unsafe-argument": "off",

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { RegistryView, RpcClient } from "@clawdbot/nats-rpc";
 import { natsNames } from "@clawdbot/protocol";
 import { connectNats } from "@clawdbot/runtime";
+import { Events } from "nats";
 import type { Logger } from "pino";
 import type { EdgeConfig } from "./config.js";
 import type { EdgeContext } from "./edge-context.js";
@@ -22,8 +23,8 @@ export async function startEdge(config: EdgeConfig, log: Logger): Promise<Runnin
   let natsUp = true;
   void (async () => {
     for await (const status of nc.status()) {
-      if (status.type === "disconnect") natsUp = false;
-      else if (status.type === "reconnect") natsUp = true;
+      if (status.type === Events.Disconnect) natsUp = false;
+      else if (status.type === Events.Reconnect) natsUp = true;
     }
   })();
 

@@ -9,7 +9,7 @@ import {
 } from "@clawdbot/protocol";
 import type { Msg, NatsConnection, Subscription } from "nats";
 import type { Logger } from "pino";
-import * as z from "zod";
+import type * as z from "zod";
 import { Announcer } from "./announcer.js";
 import { type CallerContext, contextFromHeaders } from "./context.js";
 import { type JsonRpcRequest, decodeJson, encodeError, encodeResult } from "./envelope.js";
@@ -121,7 +121,7 @@ export class RpcServer {
     if (!this.#started) return;
     this.#started = false;
     await this.#announcer.stop();
-    await Promise.all([...this.#methods.values()].map((m) => m.subscription?.drain()));
+    await Promise.all([...this.#methods.values()].flatMap((m) => (m.subscription ? [m.subscription.drain()] : [])));
   }
 
   #subscribe(name: string, entry: Registered): Subscription {

@@ -1,4 +1,4 @@
-import { connect } from "nats";
+import { connect, Events } from "nats";
 import { describe, expect, test } from "vitest";
 import { findNatsServerBinary, NatsServerNotFoundError } from "./binary.js";
 import { startNatsCluster } from "./cluster.js";
@@ -14,7 +14,7 @@ describe("natsd", () => {
     await kv.put("k", "v1");
     const port = server.port;
     const reconnected = (async () => {
-      for await (const status of nc.status()) if (status.type === "reconnect") return;
+      for await (const status of nc.status()) if (status.type === Events.Reconnect) return;
     })();
     await server.restart();
     expect(server.port).toBe(port);

@@ -1,4 +1,4 @@
-import { connect, type ConnectionOptions, type NatsConnection } from "nats";
+import { connect, type ConnectionOptions, DebugEvents, Events, type NatsConnection } from "nats";
 import type { Logger } from "pino";
 
 export interface NatsConnectConfig {
@@ -32,8 +32,9 @@ export async function connectNats(config: NatsConnectConfig): Promise<NatsConnec
 
 async function logStatus(nc: NatsConnection, log: Logger): Promise<void> {
   for await (const status of nc.status()) {
-    if (status.type === "pingTimer") continue;
-    const level = status.type === "disconnect" || status.type === "error" ? "warn" : "info";
-    log[level]({ nats: { type: status.type, data: String(status.data) } }, `nats ${status.type}`);
+    if (status.type === DebugEvents.PingTimer) continue;
+    const level = status.type === Events.Disconnect || status.type === Events.Error ? "warn" : "info";
+    const data = typeof status.data === "object" ? JSON.stringify(status.data) : String(status.data);
+    log[level]({ nats: { type: status.type, data } }, `nats ${status.type}`);
   }
 }
