@@ -42,6 +42,7 @@ export function readRequestFrame(value: unknown): CallRequest | { id: string; er
 
 export type Route =
   | { kind: "deny"; error: ErrorShape }
+  | { kind: "local" }
   | { kind: "forward" };
 
 /**
@@ -57,6 +58,7 @@ export function routeCall(edge: EdgeContext, role: string, scopes: readonly stri
   if (method === "connect") {
     return { kind: "deny", error: { code: "INVALID_REQUEST", message: "connect is only valid as the first request" } };
   }
+  if (edge.localMethods.has(method)) return { kind: "local" };
   if (!isRoutableMethod(method) || (!known && announced === undefined)) {
     return { kind: "deny", error: { code: "INVALID_REQUEST", message: `unknown method: ${method}` } };
   }

@@ -19,6 +19,8 @@ export interface EdgeConfig extends ServiceEnv {
   tickIntervalMs: number;
   maxPayload: number;
   maxBufferedBytes: number;
+  healthRefreshMs: number;
+  presenceBeatMs: number;
 }
 
 export class EdgeConfigError extends Error {
@@ -64,6 +66,8 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     tickIntervalMs: intSetting(env, "CLAWDBOT_TICK_INTERVAL_MS", DEFAULT_POLICY.tickIntervalMs, 1),
     maxPayload: DEFAULT_POLICY.maxPayload,
     maxBufferedBytes: intSetting(env, "CLAWDBOT_MAX_BUFFERED_BYTES", DEFAULT_POLICY.maxBufferedBytes, 1),
+    healthRefreshMs: intSetting(env, "CLAWDBOT_HEALTH_REFRESH_MS", 60_000, 1),
+    presenceBeatMs: intSetting(env, "CLAWDBOT_PRESENCE_BEAT_MS", 5_000, 1),
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import type { ErrorShape } from "@clawdbot/protocol";
+import { type ErrorShape, type PresenceEntry, GatewayError } from "@clawdbot/protocol";
 import type { CallerContext } from "@clawdbot/nats-rpc";
 import type { Logger } from "pino";
 import type { RawData, WebSocket } from "ws";
@@ -9,6 +9,7 @@ import type { EdgeContext } from "./edge-context.js";
 import { errorFrame, eventFrame, okFrame } from "./frames.js";
 import { admitFirstFrame, truncateCloseReason } from "./handshake.js";
 import { buildHelloOk } from "./hello.js";
+import { connectionPresence } from "./presence-entry.js";
 
 type State = "handshake" | "open" | "closed";
 
@@ -28,6 +29,7 @@ export class Connection {
   #role = "operator";
   #scopes: readonly string[] = [];
   #protocol = 0;
+  #presence: { key: string; entry: PresenceEntry } | undefined;
 
   constructor(
     ws: WebSocket,
@@ -66,6 +68,10 @@ export class Connection {
   }
   get role(): string {
     return this.#role;
+  }
+  /** This connection's presence entry; none for CLI clients (spec §3.4). */
+  get presence(): { key: string; entry: PresenceEntry } | undefined {
+    return this.#presence;
   }
   get bufferedAmount(): number {
     return this.#ws.bufferedAmount;
@@ -116,10 +122,11 @@ export class Connection {
       role: result.role,
       scopes: result.scopes,
     };
+    this.#presence = connectionPresence(result, this.connId, this.remoteAddress);
     this.#state = "open";
+    this.#onOpen(this);
     this.#send(okFrame(result.requestId, buildHelloOk(this.#edge, this.connId)));
     this.log.info({ client: client.id, mode: client.mode, version: client.version, role: this.#role, remote: this.remoteAddress }, "client connected");
-    this.#onOpen(this);
   }
 
   #onFrame(text: string): void {
@@ -141,7 +148,23 @@ export class Connection {
       this.#send(errorFrame(request.id, route.error));
       return;
     }
-    this.#forward(request.id, request.method, request.params);
+    if (route.kind === "local") this.#answerLocally(request.id, request.method, request.params);
+    else this.#forward(request.id, request.method, request.params);
+  }
+
+  #answerLocally(id: string, method: string, params: unknown): void {
+    const handler = this.#edge.localMethods.get(method)!;
+    const args = params !== null && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, unknown>) : {};
+    Promise.resolve()
+      .then(() => handler(args, this))
+      .then(
+        (result) => this.#send(okFrame(id, result)),
+        (err: unknown) => {
+          if (!(err instanceof GatewayError)) this.log.error({ err, method }, "edge-local handler failed");
+          const error = err instanceof GatewayError ? err : new GatewayError("UNAVAILABLE", err instanceof Error ? err.message : String(err));
+          this.#send(errorFrame(id, error.toShape()));
+        },
+      );
   }
 
   #forward(id: string, method: string, params: unknown): void {

@@ -9,21 +9,31 @@ export interface Readiness {
   registry: boolean;
 }
 
+export interface EdgeServerHooks {
+  readiness: () => Readiness;
+  /** A client finished its handshake. */
+  onOpen?: (conn: Connection) => void;
+  /** A handshaken client went away. */
+  onClose?: (conn: Connection) => void;
+}
+
 /**
  * The edge's one port: WebSocket upgrades on any path (as the original), plus `/healthz`
  * (the process is alive) and `/readyz` (NATS connected and the method registry loaded).
  */
 export class EdgeServer {
-  readonly clients = new Set<Connection>();
+  /** Handshaken clients by connection id. */
+  readonly clients: Map<string, Connection>;
   readonly #edge: EdgeContext;
+  readonly #hooks: EdgeServerHooks;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
-  readonly #readiness: () => Readiness;
   #accepting = true;
 
-  constructor(edge: EdgeContext, readiness: () => Readiness) {
+  constructor(edge: EdgeContext, clients: Map<string, Connection>, hooks: EdgeServerHooks) {
     this.#edge = edge;
-    this.#readiness = readiness;
+    this.clients = clients;
+    this.#hooks = hooks;
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: edge.config.maxPayload, perMessageDeflate: false });
     this.#http = createServer((req, res) => this.#onHttp(req, res));
     this.#http.on("upgrade", (req: IncomingMessage, socket, head) => {
@@ -34,10 +44,16 @@ export class EdgeServer {
       socket.on("error", () => socket.destroy());
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
         const conn = new Connection(ws, req, this.#edge, {
-          onOpen: (c) => this.clients.add(c),
-          onClose: (c) => this.clients.delete(c),
+          onOpen: (c) => {
+            this.clients.set(c.connId, c);
+            this.#hooks.onOpen?.(c);
+          },
+          onClose: (c) => {
+            this.clients.delete(c.connId);
+            this.#hooks.onClose?.(c);
+          },
         });
-        ws.once("close", () => this.clients.delete(conn));
+        ws.once("close", () => this.clients.delete(conn.connId));
       });
     });
   }
@@ -82,7 +98,7 @@ export class EdgeServer {
     if (req.method !== "GET" && req.method !== "HEAD") return reply(res, 405, { error: "method not allowed" });
     if (path === "/healthz") return reply(res, 200, { ok: true });
     if (path === "/readyz") {
-      const readiness = this.#readiness();
+      const readiness = this.#hooks.readiness();
       const ready = this.#accepting && readiness.nats && readiness.registry;
       return reply(res, ready ? 200 : 503, { ready, accepting: this.#accepting, ...readiness });
     }

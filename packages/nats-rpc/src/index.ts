@@ -9,3 +9,5 @@ export { ContextHeaders, contextFromHeaders, contextToHeaders } from "./context.
 export type { CallerContext } from "./context.js";
 export { encodeError, encodeRequest, encodeResult, readResponse } from "./envelope.js";
 export type { JsonRpcRequest, JsonRpcResponse } from "./envelope.js";
+export { EventHeaders, publishEvent, sendToConnection } from "./events.js";
+export type { PublishEventOptions } from "./events.js";

@@ -34,3 +34,4 @@ export { PluginSummary, PluginsListParams, PluginsListResult } from "./methods/p
 export { SessionRow, SessionsListParams, SessionsListResult } from "./methods/sessions.js";
 export { formatParamsIssues } from "./issues.js";
 export { protocolJsonSchemas } from "./json-schema.js";
+export { EdgeBeat, PRESENCE_MAX_ENTRIES, PRESENCE_TTL_MS, PresenceRecord } from "./presence.js";

@@ -42,6 +42,8 @@ export function natsNames(prefix: string = DEFAULT_NATS_PREFIX) {
     inbox: (id: string) => `_INBOX.${prefix}.${id}`,
     /** KV bucket where services announce the methods they serve. */
     registryBucket: `${prefix}_registry`,
+    /** KV bucket of presence entries and edge heartbeats, shared by every edge. */
+    presenceBucket: `${prefix}_presence`,
   };
 }
 export type NatsNames = ReturnType<typeof natsNames>;
