@@ -1,5 +1,6 @@
 import {
   type ErrorShape,
+  GatewayError,
   formatParamsIssues,
   isKnownMethod,
   isRoutableMethod,
@@ -41,7 +42,7 @@ export function readRequestFrame(value: unknown): CallRequest | { id: string; er
 }
 
 export type Route =
-  | { kind: "deny"; error: ErrorShape }
+  | { kind: "deny"; error: GatewayError }
   | { kind: "local" }
   | { kind: "forward" };
 
@@ -54,13 +55,13 @@ export function routeCall(edge: EdgeContext, role: string, scopes: readonly stri
   const announced = known ? undefined : edge.registry.announcedAccess(method);
   const access = known ? methodAccess(method) : (announced ?? "admin");
   const denial = authorize(role, scopes, access);
-  if (denial) return { kind: "deny", error: { code: "INVALID_REQUEST", message: denial } };
+  if (denial) return { kind: "deny", error: new GatewayError("INVALID_REQUEST", denial, { kind: "forbidden" }) };
   if (method === "connect") {
-    return { kind: "deny", error: { code: "INVALID_REQUEST", message: "connect is only valid as the first request" } };
+    return { kind: "deny", error: new GatewayError("INVALID_REQUEST", "connect is only valid as the first request", { kind: "invalidRequest" }) };
   }
   if (edge.localMethods.has(method)) return { kind: "local" };
   if (!isRoutableMethod(method) || (!known && announced === undefined)) {
-    return { kind: "deny", error: { code: "INVALID_REQUEST", message: `unknown method: ${method}` } };
+    return { kind: "deny", error: new GatewayError("INVALID_REQUEST", `unknown method: ${method}`, { kind: "methodNotFound" }) };
   }
   return { kind: "forward" };
 }

@@ -21,6 +21,8 @@ export interface EdgeConfig extends ServiceEnv {
   maxBufferedBytes: number;
   healthRefreshMs: number;
   presenceBeatMs: number;
+  /** Most entries a JSON-RPC batch may hold. */
+  maxBatch: number;
 }
 
 export class EdgeConfigError extends Error {
@@ -68,6 +70,7 @@ export function loadEdgeConfig(env: NodeJS.ProcessEnv = process.env): EdgeConfig
     maxBufferedBytes: intSetting(env, "CLAWDBOT_MAX_BUFFERED_BYTES", DEFAULT_POLICY.maxBufferedBytes, 1),
     healthRefreshMs: intSetting(env, "CLAWDBOT_HEALTH_REFRESH_MS", 60_000, 1),
     presenceBeatMs: intSetting(env, "CLAWDBOT_PRESENCE_BEAT_MS", 5_000, 1),
+    maxBatch: intSetting(env, "CLAWDBOT_JSONRPC_MAX_BATCH", 100, 1),
   };
 }
 

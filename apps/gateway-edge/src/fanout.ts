@@ -1,6 +1,5 @@
 import { eventGuard, type StateVersion } from "@clawdbot/protocol";
 import type { Connection } from "./connection.js";
-import { eventFrameFromJson } from "./frames.js";
 
 export interface BroadcastOptions {
   /** A slow client misses this event instead of being disconnected. */
@@ -41,7 +40,9 @@ export class Broadcaster {
   /** Like `broadcast`, for a payload that is already JSON text. Returns how many clients got it. */
   broadcastJson(event: string, payloadJson: string | undefined, options: BroadcastOptions = {}): number {
     const guard = eventGuard(event);
-    const frame = eventFrameFromJson(event, payloadJson, ++this.#seq, options.stateVersion);
+    const seq = ++this.#seq;
+    // Serialised at most once per dialect per edge, never once per socket.
+    const texts = new Map<string, string>();
     let delivered = 0;
     for (const client of this.#clients.values()) {
       if (client.state !== "open" || !mayReceive(client, guard)) continue;
@@ -49,7 +50,10 @@ export class Broadcaster {
         if (!options.dropIfSlow) client.close(1008, "slow consumer");
         continue;
       }
-      if (client.sendRaw(frame)) delivered++;
+      const { dialect } = client;
+      let text = texts.get(dialect.name);
+      if (text === undefined) texts.set(dialect.name, (text = dialect.eventText(event, payloadJson, seq, options.stateVersion)));
+      if (client.sendRaw(text)) delivered++;
     }
     return delivered;
   }
@@ -58,6 +62,6 @@ export class Broadcaster {
   sendTo(connId: string, event: string, payloadJson: string | undefined): boolean {
     const client = this.#clients.get(connId);
     if (!client || client.state !== "open") return false;
-    return client.sendRaw(eventFrameFromJson(event, payloadJson));
+    return client.sendRaw(client.dialect.eventText(event, payloadJson));
   }
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
+import { secretsEqual } from "./auth.js";
 import { Connection } from "./connection.js";
 import type { EdgeContext } from "./edge-context.js";
 
@@ -34,7 +35,12 @@ export class EdgeServer {
     this.#edge = edge;
     this.clients = clients;
     this.#hooks = hooks;
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: edge.config.maxPayload, perMessageDeflate: false });
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: edge.config.maxPayload,
+      perMessageDeflate: false,
+      handleProtocols: (offered) => (offered.has(JSONRPC_SUBPROTOCOL) ? JSONRPC_SUBPROTOCOL : false),
+    });
     this.#http = createServer((req, res) => this.#onHttp(req, res));
     this.#http.on("upgrade", (req: IncomingMessage, socket, head) => {
       if (!this.#accepting) {
@@ -42,8 +48,15 @@ export class EdgeServer {
         return;
       }
       socket.on("error", () => socket.destroy());
+      const token = upgradeToken(req);
+      if (token !== undefined && !this.#acceptsSecret(token)) {
+        socket.end("HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nunauthorized: gateway token mismatch\n");
+        return;
+      }
       this.#wss.handleUpgrade(req, socket, head, (ws) => {
         const conn = new Connection(ws, req, this.#edge, {
+          jsonRpc: ws.protocol === JSONRPC_SUBPROTOCOL,
+          upgradeAuthenticated: token !== undefined,
           onOpen: (c) => {
             this.clients.set(c.connId, c);
             this.#hooks.onOpen?.(c);
@@ -93,6 +106,12 @@ export class EdgeServer {
     this.#http.closeAllConnections();
   }
 
+  #acceptsSecret(given: string): boolean {
+    const { authMode, token, password } = this.#edge.config;
+    const expected = authMode === "token" ? token : password;
+    return expected !== undefined && secretsEqual(given, expected);
+  }
+
   #onHttp(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") return reply(res, 405, { error: "method not allowed" });
@@ -104,6 +123,16 @@ export class EdgeServer {
     }
     res.writeHead(404, { "content-type": "text/plain" }).end("Not Found");
   }
+}
+
+export const JSONRPC_SUBPROTOCOL = "jsonrpc-2.0";
+
+/** The shared secret a client may show at upgrade: `Authorization: Bearer …`, or `?token=` for browsers. */
+function upgradeToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim() || undefined;
+  const query = (req.url ?? "").split("?")[1];
+  return query ? new URLSearchParams(query).get("token") || undefined : undefined;
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
