@@ -141,12 +141,12 @@ export class Connection {
    * Runs one call of an open connection: scope check, then the edge's own answer or a
    * forward over NATS. `done` runs exactly once.
    */
-  dispatch(method: string, params: unknown, done: (outcome: Outcome) => void): void {
+  dispatch(method: string, params: unknown, done: (outcome: Outcome) => void, onAccepted?: (payload: unknown) => void): void {
     const route = routeCall(this.edge, this.#role, this.#scopes, method);
     if (route.kind === "deny") return done({ ok: false, error: route.error });
     if (route.kind === "local") return this.#answerLocally(method, params, done);
     const requestId = this.edge.nextRequestId();
-    this.edge.rpc.send(method, params ?? {}, { requestId, ...this.#caller }, done);
+    this.edge.rpc.send(method, params ?? {}, { requestId, ...this.#caller }, done, undefined, onAccepted);
   }
 
   /** Writes a pre-serialised frame; false when the socket is no longer open. */

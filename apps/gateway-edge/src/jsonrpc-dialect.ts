@@ -75,10 +75,20 @@ export class JsonRpcDialect implements Dialect {
     if (this.#conn.state !== "open") {
       return done(call.notification ? undefined : protocolError(call.id, -32001, "not connected: call connect first, or present the gateway token at upgrade", "NOT_CONNECTED"));
     }
-    this.#conn.dispatch(call.method, call.params, (outcome) => {
-      if (call.notification) return done(undefined);
-      done(outcome.ok ? resultResponse(call.id, outcome.result) : errorResponse(call.id, outcome.error));
-    });
+    this.#conn.dispatch(
+      call.method,
+      call.params,
+      (outcome) => {
+        if (call.notification) return done(undefined);
+        done(outcome.ok ? resultResponse(call.id, outcome.result) : errorResponse(call.id, outcome.error));
+      },
+      // One response per request in JSON-RPC: the early acknowledgement becomes a notification.
+      (accepted) => {
+        if (call.notification) return;
+        const runId = (accepted as { runId?: unknown } | null)?.runId;
+        this.#conn.sendRaw(JSON.stringify({ jsonrpc: "2.0", method: `${call.method}.accepted`, params: { id: call.id, runId } }));
+      },
+    );
   }
 
   #connect(call: JsonRpcCall, done: (response: JsonRpcResponse | undefined) => void): void {

@@ -55,8 +55,14 @@ export class NativeDialect implements Dialect {
       this.#conn.sendRaw(errorFrame(request.id, request.error));
       return;
     }
-    this.#conn.dispatch(request.method, request.params, (outcome) => {
-      this.#conn.sendRaw(outcome.ok ? okFrame(request.id, outcome.result) : errorFrame(request.id, outcome.error.toShape()));
-    });
+    this.#conn.dispatch(
+      request.method,
+      request.params,
+      (outcome) => {
+        this.#conn.sendRaw(outcome.ok ? okFrame(request.id, outcome.result) : errorFrame(request.id, outcome.error.toShape()));
+      },
+      // `agent` answers twice with the same id: accepted, then final (spec §7.8).
+      (accepted) => this.#conn.sendRaw(okFrame(request.id, accepted)),
+    );
   }
 }

@@ -42,9 +42,9 @@ export class DevApp {
         cwd: join(options.repoRoot, "apps", name),
         env: options.env,
         stdio: ["ignore", "pipe", "pipe"],
-        // Its own process group: a terminal's Ctrl-C reaches only devstack, which stops the apps
-        // one signal at a time (tsx watch relays it), instead of each app getting two and
-        // skipping its drain; and at the end the whole group, app and esbuild included, can go.
+        // Its own process group: no signal sent to devstack's group reaches the app as well as
+        // the one tsx watch relays (an app's second signal skips its drain), and at the end the
+        // whole group, the app included, can be killed in one go.
         detached: true,
       },
     );

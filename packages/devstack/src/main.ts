@@ -1,10 +1,15 @@
 // `pnpm dev`: NATS (started here if none answers), a gateway token, the four apps from source in
 // watch mode with readable logs, and a banner saying how to connect. Ctrl-C stops what it started.
+//
+// The scripts run this as `exec node --import tsx`, not the tsx CLI: the CLI SIGKILLs its child
+// when the child does not acknowledge a relayed signal within 30 ms, which a busy machine misses;
+// and `exec` keeps an sh between pnpm and node from reporting Ctrl-C as a failed script.
 import { fileURLToPath } from "node:url";
 import { INSTALL_HINT, NatsServerNotFoundError } from "@clawdbot/natsd";
 import { pino } from "pino";
 import { APP_NAMES, type AppLine, type DevApp, startApps } from "./apps.js";
 import { edgeUrl, formatBanner } from "./banner.js";
+import { isDetachedCopy, relayToDetachedCopy, whenRelayGone } from "./detach.js";
 import { DevEnvError, readDevEnv } from "./env.js";
 import { type DevNats, ensureNats } from "./nats.js";
 import { BOLD, RED, createFormatter, parseRecord } from "./pretty.js";
@@ -23,16 +28,23 @@ const log = pino(
 let apps: DevApp[] = [];
 let nats: DevNats | undefined;
 let stopping: { signal: NodeJS.Signals; at: number } | undefined;
+let relay: { release: () => void } | undefined;
 
-process.on("SIGINT", onSignal);
-process.on("SIGTERM", onSignal);
-// Last resort on any unplanned exit: leave no detached app groups and no nats-server behind.
-process.on("exit", () => {
-  for (const app of apps) if (app.running) app.kill();
-  if (nats?.server?.running) nats.server.signal("SIGKILL");
-});
-
-await main();
+if (!isDetachedCopy()) {
+  relayToDetachedCopy();
+} else {
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
+  // The copy in the terminal died without relaying a signal (killed hard): stop all the same.
+  relay = whenRelayGone(() => onSignal("SIGHUP"));
+  // Last resort on any unplanned exit: leave no detached app groups and no nats-server behind.
+  process.on("exit", () => {
+    for (const app of apps) if (app.running) app.kill();
+    if (nats?.server?.running) nats.server.signal("SIGKILL");
+  });
+  await main();
+}
 
 async function main(): Promise<void> {
   let env;
@@ -42,19 +54,22 @@ async function main(): Promise<void> {
     if (!(err instanceof DevEnvError)) throw err;
     process.stderr.write(`pnpm dev: ${err.message}\n`);
     process.exitCode = 1;
+    relay?.release();
     return;
   }
 
   try {
     nats = await ensureNats(env.natsUrl, env.stateDir);
   } catch (err) {
-    if (!(err instanceof NatsServerNotFoundError)) throw err;
-    process.stderr.write(`\npnpm dev needs a nats-server: nothing answers at ${env.natsUrl} and none could be started.\n${INSTALL_HINT}\n\n`);
+    const why = err instanceof NatsServerNotFoundError ? INSTALL_HINT : (err as Error).message;
+    process.stderr.write(`\npnpm dev needs a nats-server: nothing answers at ${env.natsUrl} and none could be started.\n${why}\n\n`);
     process.exitCode = 1;
+    relay?.release();
     return;
   }
   if (nats.server) log.info({ nats: nats.server.url, storeDir: nats.server.storeDir }, "nats-server started (stops with pnpm dev)");
   else log.info({ nats: env.natsUrl }, "using the nats-server already running");
+  if (!nats.jetstream) log.warn({ nats: env.natsUrl }, "that nats-server runs without JetStream, which the services need: restart it with -js");
   if (stopping) return shutdown();
 
   const token = ensureGatewayToken(env.stateDir, env.gatewayToken);
@@ -114,7 +129,7 @@ function onSignal(signal: NodeJS.Signals): void {
     if (nats) void shutdown();
     return;
   }
-  // One Ctrl-C can arrive twice (pnpm and tsx relay it); only a later one means "now".
+  // One Ctrl-C arrives several times (each pnpm layer relays it too); only a later one means "now".
   if (Date.now() - stopping.at < 1_000) return;
   log.warn({ signal }, "second signal: killing everything now");
   process.exit(130); // the exit handler kills the app groups and nats-server
@@ -128,6 +143,7 @@ async function shutdown(): Promise<void> {
     await nats.server.stop();
   }
   log.info("stopped");
+  relay?.release();
   process.exitCode = 0;
   // Exit on our own once output is flushed; the timer is only a guard against a stray handle.
   setTimeout(() => process.exit(0), 2_000).unref();

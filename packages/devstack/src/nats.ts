@@ -6,6 +6,8 @@ export interface DevNats {
   url: string;
   /** The server devstack started, or undefined when one was already running at the URL. */
   server: NatsServer | undefined;
+  /** False for a running server without JetStream, which the services' KV and streams need. */
+  jetstream: boolean;
 }
 
 const PROBE_TIMEOUT_MS = 1_500;
@@ -17,9 +19,10 @@ const PROBE_TIMEOUT_MS = 1_500;
  */
 export async function ensureNats(url: string, stateDir: string): Promise<DevNats> {
   const { host, port } = firstServer(url);
-  if (await answersAsNats(host, port)) return { url, server: undefined };
+  const info = await natsInfo(host, port);
+  if (info) return { url, server: undefined, jetstream: info.jetstream === true };
   const server = await startNatsServer({ host, port, storeDir: join(stateDir, "nats") });
-  return { url, server };
+  return { url, server, jetstream: true };
 }
 
 /** host and port of the first server in a (possibly comma-separated) NATS URL. */
@@ -32,29 +35,34 @@ export function firstServer(url: string): { host: string; port: number } {
 }
 
 /**
- * A TCP connect that sees nats-server's greeting. Something else on the port is an error, not
- * "nothing runs": starting nats-server there would only fail with a less helpful message.
+ * A TCP connect that reads nats-server's greeting (`INFO {json}`), or undefined when nothing
+ * listens. Something else on the port is an error, not "nothing runs": starting nats-server
+ * there would only fail with a less helpful message.
  */
-function answersAsNats(host: string, port: number): Promise<boolean> {
+function natsInfo(host: string, port: number): Promise<{ jetstream?: boolean } | undefined> {
   return new Promise((resolve, reject) => {
     const socket = tcpConnect({ host, port });
     let greeting = "";
-    const done = (result: boolean | Error) => {
+    const done = (result: { jetstream?: boolean } | undefined | Error) => {
       clearTimeout(timer);
       socket.destroy();
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
-    const timer = setTimeout(
-      () => done(greeting || socket.readyState === "open" ? notNats(host, port) : false),
-      PROBE_TIMEOUT_MS,
-    );
+    const timer = setTimeout(() => done(socket.readyState === "open" ? notNats(host, port) : undefined), PROBE_TIMEOUT_MS);
     socket.setEncoding("utf8");
     socket.on("data", (chunk: string) => {
       greeting += chunk;
-      if (greeting.length >= 4) done(greeting.startsWith("INFO") ? true : notNats(host, port));
+      if (greeting.length >= 5 && !greeting.startsWith("INFO ")) return done(notNats(host, port));
+      const end = greeting.indexOf("\r\n");
+      if (end < 0) return;
+      try {
+        done(JSON.parse(greeting.slice(5, end)) as { jetstream?: boolean });
+      } catch {
+        done(notNats(host, port));
+      }
     });
-    socket.on("error", () => done(false));
+    socket.on("error", () => done(undefined));
   });
 }
 

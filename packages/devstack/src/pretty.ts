@@ -36,6 +36,8 @@ export function createFormatter(options: { colors: boolean; names: string[] }): 
   const pretty = prettyFactory({
     colorize: options.colors,
     translateTime: "SYS:HH:MM:ss.l",
+    // One line per record reads best with four services interleaved; errors still get their stack.
+    singleLine: true,
     // The name column already says which service; pid and host are the same on every line.
     ignore: "pid,hostname,service,edgeId",
   });
@@ -45,7 +47,7 @@ export function createFormatter(options: { colors: boolean; names: string[] }): 
       const prefix = `${paint(colours.get(service) ?? DIM, service.padEnd(width))} ${paint(DIM, "│")} `;
       const body = record ? pretty(record).replace(/\n$/, "") : text;
       const lines = body.split("\n").map((line) => prefix + line);
-      // Multi-line details (objects, stacks) are indented by pino-pretty; the prefix keeps them attributed.
+      // Error stacks span lines; the prefix on each keeps them attributed.
       return `${lines.join("\n")}\n`;
     },
   };

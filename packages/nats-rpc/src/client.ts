@@ -2,14 +2,19 @@ import { randomBytes } from "node:crypto";
 import { type NatsNames, GatewayError, unavailable } from "@clawdbot/protocol";
 import type { Msg, NatsConnection, Subscription } from "nats";
 import { type CallerContext, contextToHeaders } from "./context.js";
-import { encodeRequest, readResponse } from "./envelope.js";
+import { StageHeader, encodeRequest, readResponse } from "./envelope.js";
 
 export type ReplyHandler = (outcome: { ok: true; result: unknown } | { ok: false; error: GatewayError }) => void;
+
+/** Receives an interim "accepted" answer; the call stays pending for its final answer. */
+export type AcceptedHandler = (payload: unknown) => void;
 
 interface Pending {
   method: string;
   deadline: number;
+  timeoutMs: number;
   onReply: ReplyHandler;
+  onAccepted: AcceptedHandler | undefined;
 }
 
 export interface RpcClientOptions {
@@ -55,14 +60,14 @@ export class RpcClient {
    * Sends one call; `onReply` runs exactly once with the result or a GatewayError. No responders
    * and timeouts become UNAVAILABLE with `retryable: true`, at once for no responders.
    */
-  send(method: string, params: unknown, context: CallerContext, onReply: ReplyHandler, timeoutMs = this.#timeoutMs): void {
+  send(method: string, params: unknown, context: CallerContext, onReply: ReplyHandler, timeoutMs = this.#timeoutMs, onAccepted?: AcceptedHandler): void {
     if (this.#closed || this.#nc.isClosed()) {
       onReply({ ok: false, error: unavailable("gateway bus connection is closed") });
       return;
     }
     const token = (this.#nextToken++).toString(36);
     const deadline = context.deadline ?? Date.now() + timeoutMs;
-    this.#pending.set(token, { method, deadline, onReply });
+    this.#pending.set(token, { method, deadline, timeoutMs, onReply, onAccepted });
     try {
       this.#nc.publish(this.#names.rpc(method), encodeRequest(context.requestId, method, params), {
         reply: `${this.#inbox}.${token}`,
@@ -96,6 +101,17 @@ export class RpcClient {
     const token = msg.subject.slice(this.#inbox.length + 1);
     const call = this.#pending.get(token);
     if (!call) return; // late reply to a call that already timed out
+    if (msg.headers?.get(StageHeader) === "accepted") {
+      // The work was accepted and goes on: wait for the final answer a full timeout longer.
+      call.deadline = Date.now() + call.timeoutMs;
+      try {
+        const interim = readResponse(msg.data);
+        if (interim.ok) call.onAccepted?.(interim.result);
+      } catch {
+        // an unreadable interim answer changes nothing; the final one decides
+      }
+      return;
+    }
     this.#pending.delete(token);
     if (msg.headers?.code === 503) {
       call.onReply({ ok: false, error: unavailable(`no service is serving ${call.method}`, { details: { method: call.method } }) });

@@ -14,6 +14,9 @@ export type JsonRpcResponse =
   | { jsonrpc: "2.0"; id: string | null; result: unknown }
   | { jsonrpc: "2.0"; id: string | null; error: JsonRpcError };
 
+/** Marks an interim reply (the `agent` acknowledgement); the final reply has no stage. */
+export const StageHeader = "Gw-Stage";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -1,5 +1,5 @@
 export { RpcClient } from "./client.js";
-export type { ReplyHandler, RpcClientOptions } from "./client.js";
+export type { AcceptedHandler, ReplyHandler, RpcClientOptions } from "./client.js";
 export { RpcServer } from "./server.js";
 export type { HandlerContext, MethodSpec, RpcServerOptions } from "./server.js";
 export { Announcer, openRegistryBucket } from "./announcer.js";
@@ -7,7 +7,7 @@ export { RegistryView } from "./registry-view.js";
 export type { LiveMethod } from "./registry-view.js";
 export { ContextHeaders, contextFromHeaders, contextToHeaders } from "./context.js";
 export type { CallerContext } from "./context.js";
-export { encodeError, encodeRequest, encodeResult, readResponse } from "./envelope.js";
+export { StageHeader, encodeError, encodeRequest, encodeResult, readResponse } from "./envelope.js";
 export type { JsonRpcRequest, JsonRpcResponse } from "./envelope.js";
 export { EventHeaders, publishEvent, sendToConnection } from "./events.js";
 export type { PublishEventOptions } from "./events.js";

@@ -12,10 +12,16 @@ import type { Logger } from "pino";
 import type * as z from "zod";
 import { Announcer } from "./announcer.js";
 import { type CallerContext, contextFromHeaders } from "./context.js";
-import { type JsonRpcRequest, decodeJson, encodeError, encodeResult } from "./envelope.js";
+import { type JsonRpcRequest, StageHeader, decodeJson, encodeError, encodeResult } from "./envelope.js";
+import { headers as natsHeaders } from "nats";
 
 export interface HandlerContext extends CallerContext {
   method: string;
+  /**
+   * Sends an interim answer before the final one, with the same request id: the `agent`
+   * method's "accepted" acknowledgement (spec §7.8). Only the first call counts.
+   */
+  accept: (payload: unknown) => void;
   /** A child logger bound to the request id, method and connection id. */
   readonly log: Logger;
 }
@@ -144,9 +150,17 @@ export class RpcServer {
     const caller = contextFromHeaders(msg.headers, id ?? "unknown");
     const baseLog = this.#options.log;
     let log: Logger | undefined;
+    let accepted = false;
     const context: HandlerContext = {
       ...caller,
       method,
+      accept: (payload) => {
+        if (accepted) return;
+        accepted = true;
+        const h = natsHeaders();
+        h.set(StageHeader, "accepted");
+        msg.respond(encodeResult(id, payload), { headers: h });
+      },
       get log() {
         log ??= baseLog.child({ requestId: caller.requestId, method, connId: caller.connId });
         return log;
