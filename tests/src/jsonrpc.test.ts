@@ -47,14 +47,14 @@ describe("a third-party JSON-RPC 2.0 client (json-rpc-2.0 from npm, wired as its
           socket.send(JSON.stringify(request));
           return Promise.resolve();
         } catch (error) {
-          return Promise.reject(error as Error);
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
         }
       }),
     );
     peer.addMethod("heartbeat", (params) => {
       heartbeats.push(params);
     });
-    socket.onmessage = (event) => void peer.receiveAndSend(JSON.parse(event.data.toString()));
+    socket.onmessage = (event) => void peer.receiveAndSend(JSON.parse(event.data as string));
     socket.onclose = (event) => peer.rejectAllPendingRequests(`Connection is closed (${event.reason}).`);
     await new Promise((resolve, reject) => {
       socket.onopen = resolve;

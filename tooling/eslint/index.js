@@ -36,6 +36,7 @@ export function config({ tsconfigRootDir, allowConsole = false }) {
         "@typescript-eslint/no-unsafe-member-access": "off",
         "@typescript-eslint/no-unsafe-argument": "off",
         "@typescript-eslint/no-unsafe-call": "off",
+        "@typescript-eslint/no-unsafe-return": "off",
         "no-console": "off",
       },
     },

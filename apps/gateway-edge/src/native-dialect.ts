@@ -6,7 +6,7 @@ import { admitFirstFrame } from "./handshake.js";
 
 /** A first frame that is JSON-RPC (a request or a batch of them) switches the connection's dialect. */
 function looksLikeJsonRpc(value: unknown): boolean {
-  const first = Array.isArray(value) ? value[0] : value;
+  const first: unknown = Array.isArray(value) ? value[0] : value;
   return first !== null && typeof first === "object" && (first as { jsonrpc?: unknown }).jsonrpc === "2.0";
 }
 

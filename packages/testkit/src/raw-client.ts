@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import WebSocket, { type ClientOptions } from "ws";
 
-export type Frame = Record<string, unknown> & { type?: string; id?: string; event?: string };
+// `id` is a string in native frames and may be a number or null in JSON-RPC ones.
+export type Frame = Record<string, unknown> & { type?: string; id?: string | number | null; event?: string };
 
 export interface ConnectOverrides {
   token?: string;
