@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type NatsNames, GatewayError, unavailable } from "@clawdbot/protocol";
+import { type NatsNames, GatewayError, isRoutableMethod, unavailable } from "@clawdbot/protocol";
 import type { Msg, NatsConnection, Subscription } from "nats";
 import { type CallerContext, contextToHeaders } from "./context.js";
 import { StageHeader, encodeRequest, readResponse } from "./envelope.js";
@@ -63,6 +63,11 @@ export class RpcClient {
   send(method: string, params: unknown, context: CallerContext, onReply: ReplyHandler, timeoutMs = this.#timeoutMs, onAccepted?: AcceptedHandler): void {
     if (this.#closed || this.#nc.isClosed()) {
       onReply({ ok: false, error: unavailable("gateway bus connection is closed") });
+      return;
+    }
+    if (!isRoutableMethod(method)) {
+      // No subject can carry it, so no retry could ever succeed.
+      onReply({ ok: false, error: new GatewayError("INVALID_REQUEST", `unknown method: ${method}`, { kind: "methodNotFound" }) });
       return;
     }
     const token = (this.#nextToken++).toString(36);

@@ -32,7 +32,9 @@ export function contextToHeaders(context: CallerContext): MsgHdrs {
   if (context.clientId) h.set(ContextHeaders.clientId, context.clientId);
   if (context.clientMode) h.set(ContextHeaders.clientMode, context.clientMode);
   if (context.role) h.set(ContextHeaders.role, context.role);
-  if (context.scopes) h.set(ContextHeaders.scopes, context.scopes.join(","));
+  // Scopes travel comma-joined; one with a comma in it would come out as several scopes on the
+  // service side. No real scope has a comma, so such a scope grants nothing and is dropped.
+  if (context.scopes) h.set(ContextHeaders.scopes, context.scopes.filter((s) => !s.includes(",")).join(","));
   if (context.deadline !== undefined) h.set(ContextHeaders.deadline, String(context.deadline));
   return h;
 }

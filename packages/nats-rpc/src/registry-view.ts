@@ -21,6 +21,9 @@ export interface LiveMethod {
  */
 export class RegistryView {
   readonly #entries = new Map<string, ServiceAnnouncement>();
+  /** Every method seen in any announcement, with when it was last announced: an entry that
+   * drops a method (a disabled plugin) must not make it "unknown" at once (ARCHITECTURE §3a). */
+  readonly #seen = new Map<string, { access: MethodAccess; ts: number }>();
   readonly #nc: NatsConnection;
   readonly #names: NatsNames;
   readonly #log: Logger;
@@ -73,15 +76,13 @@ export class RegistryView {
 
   /** The access rule a service announced for a method within the registry's memory, if any. */
   announcedAccess(method: string, now = Date.now()): MethodAccess | undefined {
-    let found: MethodAccess | undefined;
     for (const entry of this.#entries.values()) {
-      if (now - entry.ts > ANNOUNCEMENT_MEMORY_MS) continue;
+      if (!isAnnouncementLive(entry, now)) continue;
       const announced = entry.methods.find((m) => m.name === method);
-      if (!announced) continue;
-      if (isAnnouncementLive(entry, now)) return announced.access;
-      found ??= announced.access;
+      if (announced) return announced.access;
     }
-    return found;
+    const seen = this.#seen.get(method);
+    return seen && now - seen.ts <= ANNOUNCEMENT_MEMORY_MS ? seen.access : undefined;
   }
 
   /** Every live instance, for health and diagnostics. */
@@ -97,8 +98,10 @@ export class RegistryView {
           continue;
         }
         const parsed = ServiceAnnouncement.safeParse(entry.json());
-        if (parsed.success) this.#entries.set(entry.key, parsed.data);
-        else this.#log.warn({ key: entry.key, issues: parsed.error.issues }, "ignoring malformed registry entry");
+        if (parsed.success) {
+          this.#entries.set(entry.key, parsed.data);
+          for (const { name, access } of parsed.data.methods) this.#seen.set(name, { access, ts: parsed.data.ts });
+        } else this.#log.warn({ key: entry.key, issues: parsed.error.issues }, "ignoring malformed registry entry");
       }
     } catch (err) {
       this.#log.error({ err }, "registry watch ended");

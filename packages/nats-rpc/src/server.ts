@@ -110,8 +110,10 @@ export class RpcServer {
     const entry = this.#methods.get(name);
     if (!entry) return;
     this.#methods.delete(name);
+    // After stop() the subscription is already drained; draining again throws SUB_CLOSED.
+    if (!this.#started) return;
     await entry.subscription?.drain();
-    if (this.#started) await this.#announcer.announce();
+    await this.#announcer.announce();
   }
 
   async start(): Promise<void> {
