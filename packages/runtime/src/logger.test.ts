@@ -1,0 +1,28 @@
+import { Writable } from "node:stream";
+import { expect, test } from "vitest";
+import { createLogger } from "./logger.js";
+
+function capture(): { lines: Record<string, any>[]; destination: Writable } {
+  const lines: Record<string, any>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return { lines, destination };
+}
+
+test("every line names its service and hides secrets wherever they sit", async () => {
+  const { lines, destination } = capture();
+  const log = createLogger({ service: "gateway-edge", bindings: { edgeId: "e1" }, destination });
+  log.child({ connId: "c1" }).info(
+    { params: { auth: { token: "t0ken", password: "pw" } }, auth: { token: "t1" }, headers: { authorization: "Bearer x" }, provider: { apiKey: "sk-1" } },
+    "connect",
+  );
+  await new Promise((resolve) => setImmediate(resolve));
+  const line = lines[0]!;
+  expect(line).toMatchObject({ service: "gateway-edge", edgeId: "e1", connId: "c1", msg: "connect" });
+  const text = JSON.stringify(line);
+  for (const secret of ["t0ken", "pw", "t1", "Bearer x", "sk-1"]) expect(text).not.toContain(secret);
+});
