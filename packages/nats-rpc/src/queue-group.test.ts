@@ -1,33 +1,12 @@
-import { randomBytes } from "node:crypto";
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
-import { GatewayError, type NatsNames, natsNames } from "@clawdbot/protocol";
-import { type NatsConnection, connect } from "nats";
-import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+import { GatewayError, type NatsNames } from "@clawdbot/protocol";
+import { describe, expect, test } from "vitest";
 import { RpcClient } from "./client.js";
 import { RegistryView } from "./registry-view.js";
 import { RpcServer } from "./server.js";
+import { silent, uniqueNames, useBus, waitFor } from "./bus.fixture.js";
 
-const silent = pino({ level: "silent" });
-const uniqueNames = () => natsNames("t" + randomBytes(6).toString("hex"));
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-let server: NatsServer;
-const connections: NatsConnection[] = [];
-const cleanups: (() => unknown)[] = [];
-
-async function newConnection(): Promise<NatsConnection> {
-  const nc = await connect({ servers: server.url, noAsyncTraces: true });
-  connections.push(nc);
-  return nc;
-}
+const { newConnection, cleanups } = useBus();
 
 /** One service replica on its own connection, counting the calls it handles. */
 async function replica(names: NatsNames, service: string, label: string) {
@@ -49,16 +28,6 @@ async function client(names: NatsNames): Promise<RpcClient> {
   cleanups.push(() => c.close());
   return c;
 }
-
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
-  for (const nc of connections) await nc.close().catch(() => undefined);
-  await server?.stop();
-});
 
 describe("queue group - replicas of one service share the calls", () => {
   test("two replicas both get some of 50 calls, and each call is handled once", async () => {

@@ -1,45 +1,19 @@
-import { randomBytes } from "node:crypto";
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
-import {
-  ANNOUNCEMENT_MEMORY_MS,
-  ANNOUNCEMENT_MISSED_BEATS,
-  GatewayError,
-  type NatsNames,
-  ServiceAnnouncement,
-  natsNames,
-} from "@clawdbot/protocol";
-import { type KV, type NatsConnection, connect } from "nats";
+
+import { ANNOUNCEMENT_MEMORY_MS, ANNOUNCEMENT_MISSED_BEATS, GatewayError, type NatsNames, ServiceAnnouncement } from "@clawdbot/protocol";
+import { type KV, type NatsConnection } from "nats";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { openRegistryBucket } from "./announcer.js";
 import { RpcClient } from "./client.js";
 import { RegistryView } from "./registry-view.js";
 import { RpcServer } from "./server.js";
+import { silent, uniqueNames, useBus, waitFor } from "./bus.fixture.js";
 
 // Heartbeats of a minute in most tests: anything the view learns within the 10 s polling
 // deadlines below must then come from an immediate announcement, not from a periodic beat.
 const SLOW_BEAT_MS = 60_000;
 
-const silent = pino({ level: "silent" });
-const uniqueNames = () => natsNames("t" + randomBytes(6).toString("hex"));
-
-async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-let server: NatsServer;
-const connections: NatsConnection[] = [];
-const cleanups: (() => unknown)[] = [];
-
-async function newConnection(): Promise<NatsConnection> {
-  const nc = await connect({ servers: server.url, noAsyncTraces: true });
-  connections.push(nc);
-  return nc;
-}
+const { newConnection, cleanups } = useBus();
 
 async function rpcServer(names: NatsNames, options: { service?: string; heartbeatMs?: number; nc?: NatsConnection } = {}) {
   const rpc = new RpcServer({
@@ -84,16 +58,6 @@ async function callError(promise: Promise<unknown>): Promise<GatewayError> {
   expect(error).toBeInstanceOf(GatewayError);
   return error as GatewayError;
 }
-
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
-  for (const nc of connections) await nc.close().catch(() => undefined);
-  await server?.stop();
-});
 
 describe("registry - what a started server announces", () => {
   test("an empty bucket loads at once, with nothing live", async () => {

@@ -1,18 +1,16 @@
-import { randomBytes } from "node:crypto";
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
-import { GatewayError, natsNames } from "@clawdbot/protocol";
-import { type Msg, type NatsConnection, connect } from "nats";
+
+import { GatewayError } from "@clawdbot/protocol";
+import type { Msg } from "nats";
 import { type Logger, pino } from "pino";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import * as z from "zod";
 import { RpcClient } from "./client.js";
 import { decodeJson, encodeResult } from "./envelope.js";
 import { type HandlerContext, RpcServer } from "./server.js";
+import { silent, uniqueNames, useBus, waitFor } from "./bus.fixture.js";
 
 // One real nats-server for this file; every test uses its own subject prefix, so tests never see
 // each other's calls.
-
-const silent = pino({ level: "silent" });
 
 /** A logger whose JSON lines land in `lines`, to assert on what was logged. */
 function capturingLogger() {
@@ -22,15 +20,6 @@ function capturingLogger() {
 }
 
 /** Polls until `predicate` holds; fails with `what` after a generous deadline. Never a timing assertion. */
-async function waitFor(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-const uniqueNames = () => natsNames("t" + randomBytes(6).toString("hex"));
 
 /** The GatewayError a call rejects with (fails the test if the call succeeds or rejects otherwise). */
 async function callError(promise: Promise<unknown>): Promise<GatewayError> {
@@ -43,15 +32,7 @@ async function callError(promise: Promise<unknown>): Promise<GatewayError> {
   return outcome.error as GatewayError;
 }
 
-let server: NatsServer;
-const connections: NatsConnection[] = [];
-const cleanups: (() => unknown)[] = [];
-
-async function newConnection(): Promise<NatsConnection> {
-  const nc = await connect({ servers: server.url, noAsyncTraces: true });
-  connections.push(nc);
-  return nc;
-}
+const { newConnection, cleanups } = useBus();
 
 /** A started RpcServer and an RpcClient, each on its own connection, under a fresh prefix. */
 async function setup(
@@ -69,16 +50,6 @@ async function setup(
   cleanups.push(() => client.close());
   return { names, rpc, client, serverNc, clientNc };
 }
-
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
-  for (const nc of connections) await nc.close().catch(() => undefined);
-  await server?.stop();
-});
 
 describe("rpc - a call round-trips", () => {
   test("the result comes back, and the caller's context arrives in the handler", async () => {
