@@ -178,7 +178,8 @@ test("the same calls through the native protocol and through JSON-RPC give the s
     ["config.get", {}],
     ["plugins.list", {}],
     ["status", {}],
-    ["chat.send", { sessionKey: "main", message: "hi", idempotencyKey: "k" }],
+    // A stop word answers the same every time (a real send would be in_flight the second time).
+    ["chat.send", { sessionKey: "main", message: "stop", idempotencyKey: "k" }],
     ["no.such.method", {}],
   ];
   const withoutTs = (value: unknown) => JSON.parse(JSON.stringify(value ?? null, (key, v: unknown) => (key === "ts" ? undefined : v)));
@@ -200,36 +201,19 @@ test("the same calls through the native protocol and through JSON-RPC give the s
 });
 
 test("a method that answers twice (agent): native gets two res with one id, JSON-RPC gets agent.accepted then the result", async () => {
-  // A stand-in `agent` service on the real bus until the session-manager serves it: it
-  // acknowledges at once and answers finally a moment later, as spec §7.8 describes.
-  const { RpcServer } = await import("@clawdbot/nats-rpc");
-  const pino = (await import("pino")).pino;
-  const server = new RpcServer({ nc, names: natsNames(stack.prefix), service: "agent-fixture", version: "test", log: pino({ level: "silent" }) });
-  server.register("agent", {
-    params: (await import("zod")).object({ idempotencyKey: (await import("zod")).string() }),
-    handler: async (params, ctx) => {
-      ctx.accept({ runId: params.idempotencyKey, status: "accepted", acceptedAt: Date.now() });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return { runId: params.idempotencyKey, status: "ok", summary: "completed" };
-    },
-  });
-  await server.start();
-  try {
-    const native = (await RawClient.connect(url, { token: stack.token })).client;
-    native.send({ type: "req", id: "a1", method: "agent", params: { idempotencyKey: "run-1" } });
-    await native.next((f) => f.id === "a1" && (f.payload as Json).status === "ok");
-    expect(native.frames.filter((f) => f.id === "a1").map((f) => (f.payload as Json).status)).toEqual(["accepted", "ok"]);
-    native.close();
+  // The session-manager's `agent`: it acknowledges at once and answers finally when the run ends (spec §7.8).
+  const native = (await RawClient.connect(url, { token: stack.token })).client;
+  native.send({ type: "req", id: "a1", method: "agent", params: { message: "hi", sessionKey: "jsonrpc-agent", idempotencyKey: "run-1" } });
+  await native.next((f) => f.id === "a1" && (f.payload as Json).status === "ok");
+  expect(native.frames.filter((f) => f.id === "a1").map((f) => (f.payload as Json).status)).toEqual(["accepted", "ok"]);
+  native.close();
 
-    const jsonrpc = await rawJsonRpc();
-    jsonrpc.send({ jsonrpc: "2.0", id: 7, method: "agent", params: { idempotencyKey: "run-2" } });
-    const final = await jsonrpc.next((f) => f.id === 7);
-    expect(final.result).toMatchObject({ runId: "run-2", status: "ok" });
-    const ack = jsonrpc.frames.find((f) => f.method === "agent.accepted");
-    expect(ack).toEqual({ jsonrpc: "2.0", method: "agent.accepted", params: { id: 7, runId: "run-2" } });
-    expect(jsonrpc.frames.indexOf(ack!)).toBeLessThan(jsonrpc.frames.indexOf(final));
-    jsonrpc.close();
-  } finally {
-    await server.stop();
-  }
+  const jsonrpc = await rawJsonRpc();
+  jsonrpc.send({ jsonrpc: "2.0", id: 7, method: "agent", params: { message: "hi", sessionKey: "jsonrpc-agent", idempotencyKey: "run-2" } });
+  const final = await jsonrpc.next((f) => f.id === 7);
+  expect(final.result).toMatchObject({ runId: "run-2", status: "ok" });
+  const ack = jsonrpc.frames.find((f) => f.method === "agent.accepted");
+  expect(ack).toEqual({ jsonrpc: "2.0", method: "agent.accepted", params: { id: 7, runId: "run-2" } });
+  expect(jsonrpc.frames.indexOf(ack!)).toBeLessThan(jsonrpc.frames.indexOf(final));
+  jsonrpc.close();
 });

@@ -1,9 +1,76 @@
 import { bootService } from "@clawdbot/runtime";
+import { ConfigSource } from "./app-config.js";
+import { RunEngine } from "./chat-runs.js";
+import type { AppContext } from "./context.js";
+import { agentHandlers } from "./handlers/agent.js";
+import { chatHandlers } from "./handlers/chat.js";
+import { modelsHandlers } from "./handlers/models.js";
 import { sessionsHandlers } from "./handlers/sessions.js";
+import { IdempotencyStore } from "./idempotency.js";
+import { AbortService } from "./run-abort.js";
+import { RunEvents } from "./run-events.js";
+import { RunRegistry } from "./run-registry.js";
+import { RunResults } from "./run-results.js";
+import { Reaper } from "./run-takeover.js";
+import { SessionStore } from "./session-store.js";
+import { readRunSettings } from "./settings.js";
+import { TranscriptStore } from "./transcript-store.js";
+
+let shutdown: (() => Promise<void>) | undefined;
 
 await bootService({
   service: "session-manager",
-  setup: ({ server, env }) => {
-    server.registerAll(sessionsHandlers({ stateDir: env.stateDir }));
+  setup: async ({ server, env, nc, names, log }) => {
+    const js = nc.jetstream();
+    const jsm = await nc.jetstreamManager();
+    const settings = readRunSettings();
+    const instanceId = server.instanceId;
+    const [sessions, transcripts, registry, dedupe, results] = await Promise.all([
+      SessionStore.open(js, names, log),
+      TranscriptStore.open(js, jsm, names, process.cwd()),
+      RunRegistry.open(js, names, log),
+      IdempotencyStore.open(js, names),
+      RunResults.open(js, names),
+    ]);
+    const events = new RunEvents(nc, names);
+    const engine = new RunEngine({ instanceId, log, settings, sessions, transcripts, registry, dedupe, results, events });
+    const takeover = { instanceId, log, leaseMs: settings.leaseMs, registry, dedupe, results, events };
+    const aborts = new AbortService({ ...takeover, nc, names, engine });
+    const reaper = new Reaper({ ...takeover, engine });
+    const app: AppContext = {
+      nc,
+      names,
+      log,
+      instanceId,
+      stateDir: env.stateDir,
+      settings,
+      config: new ConfigSource(env.stateDir, env.configPath),
+      sessions,
+      transcripts,
+      registry,
+      dedupe,
+      results,
+      events,
+      engine,
+      aborts,
+    };
+    engine.start();
+    aborts.start();
+    reaper.start();
+    server.registerAll(sessionsHandlers(app));
+    server.registerAll(chatHandlers(app));
+    server.registerAll(agentHandlers(app));
+    server.registerAll(modelsHandlers(app));
+    log.info({ leaseMs: settings.leaseMs, echoWordDelayMs: settings.echoWordDelayMs }, "session stores open");
+    shutdown = async () => {
+      // Runs of this replica finish (or end as errors) while NATS is still up; aborts still reach them.
+      reaper.stop();
+      await engine.drain();
+      engine.stop();
+      await aborts.stop();
+      sessions.stop();
+      registry.stop();
+    };
   },
+  teardown: () => shutdown?.() ?? Promise.resolve(),
 });

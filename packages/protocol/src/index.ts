@@ -35,3 +35,68 @@ export { SessionRow, SessionsListParams, SessionsListResult } from "./methods/se
 export { formatParamsIssues } from "./issues.js";
 export { protocolJsonSchemas } from "./json-schema.js";
 export { EdgeBeat, PRESENCE_MAX_ENTRIES, PRESENCE_TTL_MS, PresenceRecord } from "./presence.js";
+export {
+  SessionEntry,
+  SessionPreview,
+  SessionPreviewItem,
+  SessionsCompactParams,
+  SessionsCompactResult,
+  SessionsDeleteParams,
+  SessionsDeleteResult,
+  SessionsPatchParams,
+  SessionsPatchResult,
+  SessionsPreviewParams,
+  SessionsPreviewResult,
+  SessionsResetParams,
+  SessionsResetResult,
+  SessionsResolveParams,
+  SessionsResolveResult,
+} from "./methods/sessions.js";
+export {
+  ChatAbortParams,
+  ChatAbortResult,
+  ChatEvent,
+  ChatHistoryParams,
+  ChatHistoryResult,
+  ChatInjectParams,
+  ChatInjectResult,
+  ChatSendAck,
+  ChatSendParams,
+  ChatSendResult,
+} from "./methods/chat.js";
+export {
+  AgentEvent,
+  AgentIdentity,
+  AgentIdentityParams,
+  AgentIdentityResult,
+  AgentParams,
+  AgentResult,
+  AgentWaitParams,
+  AgentWaitResult,
+  AgentsListParams,
+  AgentsListResult,
+  ModelChoice,
+  ModelsListParams,
+  ModelsListResult,
+} from "./methods/agent.js";
+export { DEFAULT_BACKOFF, GatewayClient, TICK_TIMEOUT, backoffDelay, createGatewayClient } from "./client/index.js";
+export type {
+  AgentEventPayload,
+  BackoffOptions,
+  CallArgs,
+  CallMethod,
+  CallOptions,
+  CallResult,
+  ChatEventPayload,
+  ClientState,
+  CloseInfo,
+  EventHandler,
+  EventName,
+  EventPayload,
+  GatewayClientOptions,
+  GatewayEvent,
+  GatewayEventPayloads,
+  HealthEventPayload,
+  WebSocketConstructor,
+  WebSocketLike,
+} from "./client/index.js";

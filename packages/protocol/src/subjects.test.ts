@@ -25,6 +25,16 @@ describe("natsNames - subjects under one prefix", () => {
     expect(s.registryBucket).toBe("t1_registry");
   });
 
+  test("session-manager streams, buckets and transcript subjects", () => {
+    expect(s.sessionsBucket).toBe("t1_sessions");
+    expect(s.transcriptsStream).toBe("t1_transcripts");
+    expect(s.transcript("abc-123")).toBe("t1.transcript.abc-123");
+    expect(s.transcriptWildcard).toBe("t1.transcript.>");
+    expect(s.runsBucket).toBe("t1_runs");
+    expect(s.dedupeBucket).toBe("t1_dedupe");
+    expect(s.runResultsBucket).toBe("t1_run_results");
+  });
+
   test("the default prefix is gw", () => {
     const d = natsNames();
     expect(d.prefix).toBe("gw");

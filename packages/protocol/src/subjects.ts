@@ -44,6 +44,19 @@ export function natsNames(prefix: string = DEFAULT_NATS_PREFIX) {
     registryBucket: `${prefix}_registry`,
     /** KV bucket of presence entries and edge heartbeats, shared by every edge. */
     presenceBucket: `${prefix}_presence`,
+    /** KV bucket of the sessions index: one key per session (the original's `sessions.json`). */
+    sessionsBucket: `${prefix}_sessions`,
+    /** Stream of transcripts, one subject per session id (the original's `<sessionId>.jsonl`). */
+    transcriptsStream: `${prefix}_transcripts`,
+    /** Subject of one transcript; `token` must already be a single subject token. */
+    transcript: (token: string) => `${prefix}.transcript.${token}`,
+    transcriptWildcard: `${prefix}.transcript.>`,
+    /** KV bucket of chat/agent runs in flight: owner replica, lease, session. */
+    runsBucket: `${prefix}_runs`,
+    /** KV bucket of idempotency entries (`chat:<key>`, `agent:<key>`); entries age out after 5 min. */
+    dedupeBucket: `${prefix}_dedupe`,
+    /** KV bucket of finished runs for `agent.wait`; entries age out after 10 min. */
+    runResultsBucket: `${prefix}_run_results`,
   };
 }
 export type NatsNames = ReturnType<typeof natsNames>;

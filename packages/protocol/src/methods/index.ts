@@ -2,6 +2,15 @@ import type * as z from "zod";
 import { ConfigGetParams, ConfigSnapshot } from "./config.js";
 import { PluginsListParams, PluginsListResult } from "./plugins.js";
 import { SessionsListParams, SessionsListResult } from "./sessions.js";
+import {
+  SessionsCompactParams, SessionsCompactResult, SessionsDeleteParams, SessionsDeleteResult, SessionsPatchParams, SessionsPatchResult,
+  SessionsPreviewParams, SessionsPreviewResult, SessionsResetParams, SessionsResetResult, SessionsResolveParams, SessionsResolveResult,
+} from "./sessions.js";
+import { ChatAbortParams, ChatAbortResult, ChatHistoryParams, ChatHistoryResult, ChatInjectParams, ChatInjectResult, ChatSendParams, ChatSendResult } from "./chat.js";
+import {
+  AgentIdentityParams, AgentIdentityResult, AgentParams, AgentResult, AgentWaitParams, AgentWaitResult, AgentsListParams, AgentsListResult,
+  ModelsListParams, ModelsListResult,
+} from "./agent.js";
 
 export interface MethodDefinition<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   params: P;
@@ -16,6 +25,21 @@ export const methods = {
   "sessions.list": { params: SessionsListParams, result: SessionsListResult },
   "config.get": { params: ConfigGetParams, result: ConfigSnapshot },
   "plugins.list": { params: PluginsListParams, result: PluginsListResult },
+  "sessions.preview": { params: SessionsPreviewParams, result: SessionsPreviewResult },
+  "sessions.resolve": { params: SessionsResolveParams, result: SessionsResolveResult },
+  "sessions.patch": { params: SessionsPatchParams, result: SessionsPatchResult },
+  "sessions.reset": { params: SessionsResetParams, result: SessionsResetResult },
+  "sessions.delete": { params: SessionsDeleteParams, result: SessionsDeleteResult },
+  "sessions.compact": { params: SessionsCompactParams, result: SessionsCompactResult },
+  "chat.history": { params: ChatHistoryParams, result: ChatHistoryResult },
+  "chat.send": { params: ChatSendParams, result: ChatSendResult },
+  "chat.abort": { params: ChatAbortParams, result: ChatAbortResult },
+  "chat.inject": { params: ChatInjectParams, result: ChatInjectResult },
+  agent: { params: AgentParams, result: AgentResult },
+  "agent.wait": { params: AgentWaitParams, result: AgentWaitResult },
+  "agent.identity.get": { params: AgentIdentityParams, result: AgentIdentityResult },
+  "agents.list": { params: AgentsListParams, result: AgentsListResult },
+  "models.list": { params: ModelsListParams, result: ModelsListResult },
 } as const satisfies Record<string, MethodDefinition>;
 
 export type MethodName = keyof typeof methods;

@@ -1,0 +1,166 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import JSON5 from "json5";
+import { DEFAULT_AGENT_ID, type SessionKeyConfig, normalizeAgentId, normalizeMainKey } from "./session-keys.js";
+
+// The parts of the config file (`moltbot.json`) the session-manager reads: agents, the session
+// scope and main key, and model providers. The config-service owns layering and validation;
+// until it publishes the effective config on the bus, this reads the file the same way.
+
+export interface AgentConfig {
+  id: string;
+  name?: string;
+  default?: boolean;
+  identity?: { name?: string; theme?: string; emoji?: string; avatar?: string; avatarUrl?: string };
+}
+
+export interface ModelConfig {
+  id: string;
+  name?: string;
+  contextWindow?: number;
+  reasoning?: boolean;
+}
+
+/** One OpenAI-compatible endpoint (`models.providers.<id>`): a hosted API, Ollama, vLLM, LM Studio. */
+export interface ProviderConfig {
+  id: string;
+  baseUrl?: string;
+  apiKey?: string;
+  api?: string;
+  models: ModelConfig[];
+}
+
+export interface ModelRef {
+  provider: string;
+  model: string;
+}
+
+export interface GatewayView {
+  keys: SessionKeyConfig;
+  agents: AgentConfig[];
+  /** `agents.defaults.model` (a `provider/model` string or `{primary}`), or null when unset. */
+  defaultModel: ModelRef | null;
+  providers: Map<string, ProviderConfig>;
+  thinkingDefault: string | undefined;
+  /** `agents.defaults.timeoutSeconds`, default 600 (spec §7.5). */
+  timeoutSeconds: number;
+  /** `ui.assistant` overrides of the assistant's name and avatar. */
+  assistant: { name?: string; avatar?: string };
+}
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.trim() ? v.trim() : undefined);
+
+/** Reads the view from a parsed config object; anything malformed falls back to defaults. */
+export function viewFromConfig(raw: unknown): GatewayView {
+  const cfg = obj(raw);
+  const agentsSection = obj(cfg.agents);
+  const defaults = obj(agentsSection.defaults);
+  const agents: AgentConfig[] = (Array.isArray(agentsSection.list) ? agentsSection.list : []).flatMap((a): AgentConfig[] => {
+    const entry = obj(a);
+    const id = str(entry.id);
+    if (!id) return [];
+    const identity = obj(entry.identity);
+    return [
+      {
+        id: normalizeAgentId(id),
+        ...(str(entry.name) ? { name: str(entry.name) } : {}),
+        ...(entry.default === true ? { default: true } : {}),
+        ...(Object.keys(identity).length > 0 ? { identity: identity } : {}),
+      },
+    ];
+  });
+  const session = obj(cfg.session);
+  const providers = new Map<string, ProviderConfig>();
+  for (const [id, value] of Object.entries(obj(obj(cfg.models).providers))) {
+    const p = obj(value);
+    const models = (Array.isArray(p.models) ? p.models : []).flatMap((m): ModelConfig[] => {
+      const model = obj(m);
+      const modelId = str(model.id);
+      if (!modelId) return [];
+      return [
+        {
+          id: modelId,
+          ...(str(model.name) ? { name: str(model.name) } : {}),
+          ...(typeof model.contextWindow === "number" && model.contextWindow >= 1 ? { contextWindow: Math.floor(model.contextWindow) } : {}),
+          ...(typeof model.reasoning === "boolean" ? { reasoning: model.reasoning } : {}),
+        },
+      ];
+    });
+    providers.set(id, { id, baseUrl: str(p.baseUrl), apiKey: str(p.apiKey), api: str(p.api), models });
+  }
+  const modelSetting = typeof defaults.model === "string" ? defaults.model : str(obj(defaults.model).primary);
+  const ui = obj(obj(cfg.ui).assistant);
+  const timeout = defaults.timeoutSeconds;
+  return {
+    keys: {
+      defaultAgentId: (agents.find((a) => a.default) ?? agents[0])?.id ?? DEFAULT_AGENT_ID,
+      mainKey: normalizeMainKey(str(session.mainKey)),
+      scope: session.scope === "global" ? "global" : "per-sender",
+    },
+    agents,
+    defaultModel: modelSetting ? parseModelRef(modelSetting, providers) : null,
+    providers,
+    thinkingDefault: str(defaults.thinkingDefault),
+    timeoutSeconds: typeof timeout === "number" && timeout >= 0 ? timeout : 600,
+    assistant: { name: str(ui.name), avatar: str(ui.avatar) },
+  };
+}
+
+/** `provider/model`; a bare model id names the provider that lists it, else the echo provider. */
+export function parseModelRef(ref: string, providers: Map<string, ProviderConfig>): ModelRef {
+  const trimmed = ref.trim();
+  const slash = trimmed.indexOf("/");
+  if (slash > 0) return { provider: trimmed.slice(0, slash), model: trimmed.slice(slash + 1) };
+  for (const p of providers.values()) if (p.models.some((m) => m.id === trimmed)) return { provider: p.id, model: trimmed };
+  return { provider: "echo", model: trimmed };
+}
+
+const FILE_NAMES = ["moltbot.json", "clawdbot.json"];
+
+/** An explicit path, else the first existing `moltbot.json` / legacy `clawdbot.json` in the state dir. */
+export function resolveConfigPath(stateDir: string, explicitPath: string | undefined): string {
+  if (explicitPath) return explicitPath;
+  for (const name of FILE_NAMES) {
+    const candidate = join(stateDir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return join(stateDir, FILE_NAMES[0]!);
+}
+
+/**
+ * The config file, re-read when its mtime changes, so edits apply without a restart. A file
+ * that is missing or does not parse gives the defaults (the config-service reports the issue).
+ */
+export class ConfigSource {
+  readonly #stateDir: string;
+  readonly #explicitPath: string | undefined;
+  #stamp = "";
+  #view: GatewayView = viewFromConfig({});
+
+  constructor(stateDir: string, explicitPath: string | undefined) {
+    this.#stateDir = stateDir;
+    this.#explicitPath = explicitPath;
+  }
+
+  current(): GatewayView {
+    const path = resolveConfigPath(this.#stateDir, this.#explicitPath);
+    let stamp: string;
+    try {
+      const st = statSync(path);
+      stamp = `${path}:${st.mtimeMs}:${st.size}`;
+    } catch {
+      stamp = `${path}:missing`;
+    }
+    if (stamp !== this.#stamp) {
+      this.#stamp = stamp;
+      try {
+        this.#view = viewFromConfig(stamp.endsWith(":missing") ? {} : JSON5.parse(readFileSync(path, "utf8")));
+      } catch {
+        this.#view = viewFromConfig({});
+      }
+    }
+    return this.#view;
+  }
+}
