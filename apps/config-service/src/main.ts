@@ -1,5 +1,4 @@
-import { bootService } from "@clawdbot/runtime";
-import { resolveConfigPath } from "./config-paths.js";
+import { bootService, resolveConfigPath } from "@clawdbot/runtime";
 import { configHandlers } from "./handlers/config.js";
 
 await bootService({

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { resolveConfigPath } from "@clawdbot/runtime";
 import JSON5 from "json5";
 import { DEFAULT_AGENT_ID, type SessionKeyConfig, normalizeAgentId, normalizeMainKey } from "./session-keys.js";
 
@@ -115,18 +115,6 @@ export function parseModelRef(ref: string, providers: Map<string, ProviderConfig
   if (slash > 0) return { provider: trimmed.slice(0, slash), model: trimmed.slice(slash + 1) };
   for (const p of providers.values()) if (p.models.some((m) => m.id === trimmed)) return { provider: p.id, model: trimmed };
   return { provider: "echo", model: trimmed };
-}
-
-const FILE_NAMES = ["moltbot.json", "clawdbot.json"];
-
-/** An explicit path, else the first existing `moltbot.json` / legacy `clawdbot.json` in the state dir. */
-export function resolveConfigPath(stateDir: string, explicitPath: string | undefined): string {
-  if (explicitPath) return explicitPath;
-  for (const name of FILE_NAMES) {
-    const candidate = join(stateDir, name);
-    if (existsSync(candidate)) return candidate;
-  }
-  return join(stateDir, FILE_NAMES[0]!);
 }
 
 /**

@@ -8,3 +8,4 @@ export { readServiceEnv } from "./service-env.js";
 export type { ServiceEnv } from "./service-env.js";
 export { bootService } from "./boot-service.js";
 export type { BootServiceOptions, ServiceParts } from "./boot-service.js";
+export { resolveConfigPath } from "./config-file.js";

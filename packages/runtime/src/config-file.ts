@@ -6,6 +6,7 @@ const FILE_NAMES = ["moltbot.json", "clawdbot.json"];
 /**
  * Where the config file is (subsystems §A.1): an explicit path, else the first existing
  * `moltbot.json` / legacy `clawdbot.json` in the state dir, else `<stateDir>/moltbot.json`.
+ * Every service resolves it here, so they all read the same file.
  */
 export function resolveConfigPath(stateDir: string, explicitPath: string | undefined): string {
   if (explicitPath) return explicitPath;
