@@ -1,28 +1,15 @@
-import type { Logger } from "pino";
 import type { ModelRef } from "./app-config.js";
+import type { AppContext } from "./context.js";
 import { DeltaThrottle } from "./delta-throttle.js";
-import type { IdempotencyStore } from "./idempotency.js";
 import type { ChatTurn, ModelProvider, ProviderUsage } from "./providers/types.js";
-import { type RunEvents, chatAssistantMessage } from "./run-events.js";
-import type { HeldRun, RunRecord, RunRegistry } from "./run-registry.js";
-import type { RunResults } from "./run-results.js";
+import { chatAssistantMessage } from "./run-events.js";
+import type { HeldRun, RunRecord } from "./run-registry.js";
 import { settleRun } from "./run-settle.js";
-import type { SessionEntry, SessionStore } from "./session-store.js";
-import type { RunSettings } from "./settings.js";
+import type { SessionEntry } from "./session-store.js";
 import { isMessageRecord, messageText, textMessage } from "./transcript.js";
-import type { TranscriptStore } from "./transcript-store.js";
 
-export interface RunEngineDeps {
-  instanceId: string;
-  log: Logger;
-  settings: RunSettings;
-  sessions: SessionStore;
-  transcripts: TranscriptStore;
-  registry: RunRegistry;
-  dedupe: IdempotencyStore;
-  results: RunResults;
-  events: RunEvents;
-}
+/** The part of the app context a run needs. */
+export type RunEngineDeps = Pick<AppContext, "instanceId" | "log" | "settings" | "sessions" | "transcripts" | "registry" | "dedupe" | "results" | "events">;
 
 export interface RunRequest {
   runId: string;
