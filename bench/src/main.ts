@@ -13,7 +13,8 @@ import { renderJson } from "./report/json.js";
 import { renderMarkdown, targetsTable } from "./report/markdown.js";
 import type { BenchReport } from "./report/model.js";
 import { renderBarChart } from "./report/svg.js";
-import type { BenchContext } from "./scenarios/context.js";
+import { type BenchContext, STORE_READ_METHOD } from "./scenarios/context.js";
+import { chatStreaming } from "./scenarios/chat.js";
 import { edgeLocalCalls } from "./scenarios/edge-local.js";
 import { fanout } from "./scenarios/fanout.js";
 import { idleConnections } from "./scenarios/idle.js";
@@ -92,9 +93,13 @@ try {
   baselines = await new Baselines(nats).start();
   if (!plan.url) {
     const profileDir = join(BENCH_DIR, "profiles");
-    ours = new OurStack({ nats, nodeArgs: plan.profile ? ["--cpu-prof", `--cpu-prof-dir=${ensureDir(profileDir)}`] : [] });
+    ours = new OurStack({
+      nats,
+      nodeArgs: plan.profile ? ["--cpu-prof", `--cpu-prof-dir=${ensureDir(profileDir)}`] : [],
+      serviceEnv: { CLAWDBOT_ECHO_WORD_DELAY_MS: String(plan.chatWordDelayMs), CLAWDBOT_CHAT_DELTA_THROTTLE_MS: String(plan.chatDeltaThrottleMs) },
+    });
     await Promise.all([ours.addEdge(), ours.addSessionManager()]);
-    await ours.waitForMethod(plan.method);
+    for (const method of new Set([plan.method, STORE_READ_METHOD])) await ours.waitForMethod(method);
   }
   publisherNc = await connect({ servers: nats.url, name: "bench-publisher" });
   pool = new WorkerPool(plan.clientProcesses);
@@ -112,10 +117,10 @@ try {
     "edge-local": () => edgeLocalCalls(ctx, pool!),
     idle: () => idleConnections(ctx, pool!, publisherNc!),
     fanout: () => fanout(ctx, pool!, publisherNc!),
-    chat: async () => skipped("chat", TITLES.chat, "chat.send not implemented yet"),
+    chat: () => chatStreaming(ctx, pool!, publisherNc!),
     scaleout: () => scaleOut(ctx, pool!),
   };
-  const needsOurStack = new Set<ScenarioId>(["idle", "fanout", "scaleout"]);
+  const needsOurStack = new Set<ScenarioId>(["idle", "fanout", "chat", "scaleout"]);
   for (const id of plan.only) {
     if (interrupted) break;
     if (plan.url && needsOurStack.has(id)) {
@@ -127,6 +132,7 @@ try {
       const result = await runners[id]();
       results.push(result);
       if (result.status === "skipped") log(`${TITLES[id]}: skipped: ${result.note}`);
+      else if (result.status === "failed") log(`${result.title} FAILED: ${result.note}`);
       else log(`${result.title}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     } catch (err) {
       log(`${TITLES[id]} FAILED: ${(err as Error).stack ?? String(err)}`);

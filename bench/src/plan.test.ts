@@ -18,9 +18,21 @@ test("--url, --token, --only and --params", () => {
   expect(plan).toMatchObject({ url: "ws://127.0.0.1:18789", token: "t", only: ["latency", "edge-local"], params: { limit: 1 } });
 });
 
+test("--only runs scenarios in the canonical order, whatever order they are given in", () => {
+  expect(planFromArgs(["--only", "chat,latency,throughput"]).only).toEqual(["latency", "throughput", "chat"]);
+});
+
 test("bad arguments are usage errors", () => {
   expect(() => planFromArgs(["--only", "nope"])).toThrow(UsageError);
   expect(() => planFromArgs(["--url", "http://x"])).toThrow(UsageError);
   expect(() => planFromArgs(["--params", "{"])).toThrow(UsageError);
   expect(() => planFromArgs(["--bogus"])).toThrow(UsageError);
+});
+
+test("the call scenarios forward agents.list unless --method says otherwise; chat runs 100 runs in both modes", () => {
+  expect(planFromArgs([]).method).toBe("agents.list");
+  expect(planFromArgs(["--method", "sessions.list"]).method).toBe("sessions.list");
+  const quick = planFromArgs(["--quick"]);
+  expect(quick).toMatchObject({ chatRuns: 100, chatConnections: 16, chatWords: 40, chatWordDelayMs: 40, chatDeltaThrottleMs: 150 });
+  expect(quick.chatWarmupRuns).toBeLessThan(planFromArgs([]).chatWarmupRuns);
 });

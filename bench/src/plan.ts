@@ -26,6 +26,16 @@ export interface Plan {
   fanoutRepeats: number;
   fanoutEvents: number;
   fanoutWindow: number;
+  /** Chat streaming: concurrent `chat.send` runs (each on its own session), after warm-up runs. */
+  chatRuns: number;
+  chatWarmupRuns: number;
+  /** Connections the runs are sent from (split across the client processes); each receives every run's events. */
+  chatConnections: number;
+  /** Words of each message; the echo provider replies `echo: <message>`, one word at a time. */
+  chatWords: number;
+  /** The session-manager's echo pacing and chat delta throttle (CLAWDBOT_ECHO_WORD_DELAY_MS, CLAWDBOT_CHAT_DELTA_THROTTLE_MS). */
+  chatWordDelayMs: number;
+  chatDeltaThrottleMs: number;
   only: ScenarioId[];
   method: string;
   params: unknown;
@@ -37,13 +47,14 @@ export interface Plan {
 }
 
 export const USAGE = `usage: pnpm bench [--quick] [--only latency,throughput,…] [--url ws://host:port --token T [--pid P]]
-                  [--method sessions.list] [--params '{}'] [--out dir] [--profile]
+                  [--method agents.list] [--params '{}'] [--out dir] [--profile]
 
   --quick         CI smoke size: one run of everything, small counts (< 2 minutes)
   --only          scenarios to run: ${SCENARIOS.join(", ")}
   --url, --token  measure another server speaking protocol 3 (only the call scenarios run)
   --pid           that server's process id, to report its CPU per call
-  --method        the forwarded method of the call scenarios (default sessions.list)
+  --method        the forwarded method of the call scenarios (default agents.list; our edge is
+                  also measured with sessions.list, which includes a JetStream read barrier)
   --profile       run our edges and services with --cpu-prof; profiles land in bench/profiles/
   --out           where results go (default bench/results)`;
 
@@ -108,8 +119,15 @@ export function planFromArgs(argv: string[]): Plan {
     fanoutRepeats: quick ? 10 : 20,
     fanoutEvents: quick ? 100 : 300,
     fanoutWindow: 16,
-    only: only as ScenarioId[],
-    method: v.method ?? "sessions.list",
+    chatRuns: 100,
+    chatWarmupRuns: quick ? 16 : 32,
+    chatConnections: 16,
+    chatWords: 40,
+    chatWordDelayMs: 40,
+    chatDeltaThrottleMs: 150,
+    // Always in the canonical order: chat leaves sessions in the store, which `sessions.list` would then list.
+    only: SCENARIOS.filter((id) => only.includes(id)),
+    method: v.method ?? "agents.list",
     params,
     outDir: v.out,
     url: v.url,

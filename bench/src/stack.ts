@@ -52,7 +52,7 @@ export class EdgeProcess {
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
       const child = spawn(process.execPath, [...nodeArgs, appEntry("gateway-edge")], {
-        env: { ...process.env, ...env, CLAWDBOT_GATEWAY_PORT: String(port), CLAWDBOT_LOG_LEVEL: "warn" },
+        env: { ...process.env, ...env, CLAWDBOT_GATEWAY_PORT: String(port), CLAWDBOT_LOG_LEVEL: "warn", CLAWDBOT_DISABLE_BONJOUR: "1" },
         stdio: ["ignore", "pipe", "pipe"],
       });
       const edge = new EdgeProcess(child, port);
@@ -96,6 +96,8 @@ export interface OurStackOptions {
   nats: NatsServer;
   /** Extra node flags for the edges and services (`--cpu-prof …`). */
   nodeArgs?: string[];
+  /** Extra environment of the session-managers (the echo provider's pacing, the delta throttle). */
+  serviceEnv?: NodeJS.ProcessEnv;
 }
 
 /** Our gateway on the run's nats-server: edges and session-managers can be added and removed. */
@@ -145,7 +147,7 @@ export class OurStack {
       name: "session-manager",
       entry: appEntry("session-manager"),
       nodeArgs: this.#options.nodeArgs ?? [],
-      env: { ...this.env(), CLAWDBOT_LOG_LEVEL: "info" },
+      env: { ...this.env(), ...this.#options.serviceEnv, CLAWDBOT_LOG_LEVEL: "info" },
     });
     this.services.push(app);
     return app;
@@ -208,7 +210,9 @@ export async function startBare(kind: keyof typeof BASELINES, args: string[] = [
 /** The baselines every call scenario compares against, on the run's nats-server. */
 export class Baselines {
   readonly subject = `bench${randomBytes(4).toString("hex")}.rpc.echo`;
-  readonly eventSubject = `bench${randomBytes(4).toString("hex")}.evt.bench`;
+  /** The bare broadcast server frames `<eventPrefix>.<name>` as event `<name>`, as our edge does. */
+  readonly eventPrefix = `bench${randomBytes(4).toString("hex")}.evt`;
+  readonly eventSubject = `${this.eventPrefix}.bench`;
   echo!: BareServer;
   replier!: BareServer;
   composite!: BareServer;
@@ -229,7 +233,7 @@ export class Baselines {
   }
 
   broadcastArgs(): string[] {
-    return ["--nats", this.#nats.url, "--subject", this.eventSubject];
+    return ["--nats", this.#nats.url, "--subject", `${this.eventPrefix}.*`];
   }
 
   natsTarget(mode: "request" | "mux"): Target {

@@ -65,7 +65,6 @@ beforeAll(async () => {
   nc = await connect({ servers: nats.url });
   stack = new Stack({ natsUrl: nats.url, env: { CLAWDBOT_TICK_INTERVAL_MS: "300" } });
   await stack.start("session-manager");
-  edgeUrl = (await stack.startEdge()).url;
 
   const bundle = readFileSync(browserBundle);
   http = createServer((req, res) => {
@@ -78,6 +77,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   httpUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  // The page is served from another port than the edge's: a cross-origin upgrade the edge
+  // refuses unless the page's origin is allowed (gateway.controlUi.allowedOrigins).
+  edgeUrl = (await stack.startEdge({ CLAWDBOT_GATEWAY_ALLOWED_ORIGINS: httpUrl })).url;
 
   profile = mkdtempSync(join(tmpdir(), "clawdbot-chromium-"));
   browser = await chromium.launchPersistentContext(profile, {

@@ -163,7 +163,8 @@ describe("pnpm dev", () => {
     const config = await callUntilOk(["config.get", "--url", url], callEnv);
     expect(config).toHaveProperty("config");
     const plugins = await callUntilOk(["plugins.list", "{}", "--url", url], callEnv);
-    expect(plugins.plugins).toEqual([]);
+    // From source too, the bundled voicewake plugin loads in its worker.
+    expect(plugins.plugins).toEqual(expect.arrayContaining([expect.objectContaining({ id: "voicewake", state: "loaded" })]));
 
     const wrong = await call(["sessions.list", "--url", url, "--token", "wrong"], {});
     expect(wrong.code).toBe(1);

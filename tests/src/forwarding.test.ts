@@ -34,7 +34,11 @@ describe("forwarding over NATS", () => {
     const config = await client.request("config.get", {});
     expect(config).toMatchObject({ ok: true, payload: { exists: false, valid: true, raw: null, issues: [] } });
     expect((config.payload as { hash: string }).hash).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    expect(await client.request("plugins.list")).toMatchObject({ ok: true, payload: { plugins: [] } });
+    // The bundled plugins: voicewake runs by default, pulse is off.
+    expect(await client.request("plugins.list")).toMatchObject({
+      ok: true,
+      payload: { plugins: expect.arrayContaining([expect.objectContaining({ id: "voicewake", origin: "bundled", state: "loaded" })]) },
+    });
     for (const frame of client.frames) assertOriginalFrame(frame);
     client.close();
   });

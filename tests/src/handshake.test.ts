@@ -77,7 +77,7 @@ describe("handshake", () => {
 
   test("protocol mismatch: the error with expectedProtocol, then close 1002", async () => {
     const client = await openWithChallenge();
-    const res = await client.request("connect", connectParams({ token: stack.token, minProtocol: 4, maxProtocol: 5 }));
+    const res = await client.request("connect", connectParams({ token: stack.token, minProtocol: 1, maxProtocol: 2 }));
     expect(res).toMatchObject({ ok: false, error: { code: "INVALID_REQUEST", message: "protocol mismatch", details: { expectedProtocol: 3 } } });
     expect(await client.closed).toEqual({ code: 1002, reason: "protocol mismatch" });
   });

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { publishEvent } from "@clawdbot/nats-rpc";
 import { natsNames } from "@clawdbot/protocol";
 import { type NatsServer, RawClient, startNatsServer, waitFor } from "@clawdbot/testkit";
@@ -15,7 +18,8 @@ let url: string;
 beforeAll(async () => {
   nats = await startNatsServer();
   nc = await connect({ servers: nats.url });
-  stack = new Stack({ natsUrl: nats.url });
+  // No bundled plugins: plugins.list then answers exactly { plugins: [] }, the fixed answer these tests compare.
+  stack = new Stack({ natsUrl: nats.url, env: { CLAWDBOT_BUNDLED_PLUGINS_DIR: mkdtempSync(join(tmpdir(), "no-plugins-")) } });
   await stack.startServices();
   ({ url } = await stack.startEdge());
 });

@@ -1,12 +1,8 @@
 import { timingSafeEqual } from "node:crypto";
-import { type ConnectClient, isControlUiClient } from "@clawdbot/protocol";
-import type { AuthMode } from "./config.js";
+import { isControlUiClient } from "@clawdbot/protocol";
+import type { AuthSettings } from "./auth-settings.js";
 
-export interface SharedSecrets {
-  authMode: AuthMode;
-  token: string | undefined;
-  password: string | undefined;
-}
+export type SharedSecrets = Pick<AuthSettings, "mode" | "token" | "password">;
 
 /** Compares secrets in constant time; differing lengths return early, as in the original. */
 export function secretsEqual(given: string, expected: string): boolean {
@@ -15,7 +11,13 @@ export function secretsEqual(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-type FailureReason = "token_missing" | "token_mismatch" | "token_missing_config" | "password_missing" | "password_mismatch" | "password_missing_config";
+export type FailureReason = "token_missing" | "token_mismatch" | "token_missing_config" | "password_missing" | "password_mismatch" | "password_missing_config";
+
+/** The secret a client showed at upgrade (`Authorization: Bearer`, `?token=`) against the mode's secret. */
+export function acceptsSharedSecret(secrets: SharedSecrets, given: string): boolean {
+  const expected = secrets.mode === "token" ? secrets.token : secrets.password;
+  return expected !== undefined && secretsEqual(given, expected);
+}
 
 /**
  * Checks the shared secret of a connect (spec §4.1): token mode looks only at `auth.token`,
@@ -24,10 +26,19 @@ type FailureReason = "token_missing" | "token_mismatch" | "token_missing_config"
 export function checkSharedSecret(
   secrets: SharedSecrets,
   auth: { token?: string | undefined; password?: string | undefined } | undefined,
-  client: Pick<ConnectClient, "id" | "mode">,
+  client: { id: string; mode: string },
 ): string | null {
+  return sharedSecretFailure(secrets, auth, client)?.message ?? null;
+}
+
+/** Like `checkSharedSecret`, with the reason too (protocol 4 reports it in `details`). */
+export function sharedSecretFailure(
+  secrets: SharedSecrets,
+  auth: { token?: string | undefined; password?: string | undefined } | undefined,
+  client: { id: string; mode: string },
+): { reason: FailureReason; message: string } | null {
   let reason: FailureReason | null;
-  if (secrets.authMode === "token") {
+  if (secrets.mode === "token") {
     if (!secrets.token) reason = "token_missing_config";
     else if (!auth?.token) reason = "token_missing";
     else reason = secretsEqual(auth.token, secrets.token) ? null : "token_mismatch";
@@ -36,10 +47,15 @@ export function checkSharedSecret(
     else if (!auth?.password) reason = "password_missing";
     else reason = secretsEqual(auth.password, secrets.password) ? null : "password_mismatch";
   }
-  return reason && authFailureMessage(reason, client);
+  return reason && { reason, message: authFailureMessage(reason, client) };
 }
 
-function authFailureMessage(reason: FailureReason, client: Pick<ConnectClient, "id" | "mode">): string {
+/** The `details.code` protocol 4 gives a shared-secret failure (protocol-v4-delta §7). */
+export function authFailureCode(reason: FailureReason): string {
+  return `AUTH_${reason.replace("_missing_config", "_not_configured").toUpperCase()}`;
+}
+
+function authFailureMessage(reason: FailureReason, client: { id: string; mode: string }): string {
   const isCli = client.mode === "cli";
   const isUi = isControlUiClient(client.id) || client.mode === "webchat" || client.id === "webchat" || client.id === "webchat-ui";
   const tokenHint = isCli

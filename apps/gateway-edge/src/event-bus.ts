@@ -1,7 +1,8 @@
 import { EventHeaders } from "@clawdbot/nats-rpc";
 import type { NatsNames, StateVersion } from "@clawdbot/protocol";
-import type { Msg, NatsConnection, Subscription } from "nats";
+import type { JsMsg, Msg, NatsConnection, Subscription } from "nats";
 import type { Logger } from "pino";
+import type { EventLog } from "./event-log.js";
 import type { Broadcaster } from "./fanout.js";
 
 export interface EventBusOptions {
@@ -10,15 +11,18 @@ export interface EventBusOptions {
   edgeId: string;
   log: Logger;
   broadcaster: Broadcaster;
-  /** The versions to attach to `presence` and `health` events; called once per such event. */
-  stateVersionFor: (event: string) => StateVersion | undefined;
+  /** Where broadcast events come from, numbered. */
+  eventLog: EventLog;
+  /** The versions to attach to `presence` and `health` events; called once per such event, with its log position. */
+  stateVersionFor: (event: string, logSeq: number) => StateVersion | undefined;
 }
 
 const decoder = new TextDecoder();
 
 /**
- * The edge's two subscriptions: every broadcast event (one subscription per edge, whatever the
- * number of clients), and this edge's own subject for events targeted at one connection.
+ * Where the edge's events come from: every broadcast event, read in order from the shared event
+ * log (one consumer per edge, whatever the number of clients), and this edge's own subject for
+ * events targeted at one connection.
  */
 export class EventBus {
   readonly #options: EventBusOptions;
@@ -28,20 +32,31 @@ export class EventBus {
     this.#options = options;
   }
 
-  start(): void {
-    const { nc, names, edgeId } = this.#options;
+  /** Starts at the log's current end; resolves with where that was. */
+  async start(): Promise<number> {
+    const { nc, names, edgeId, eventLog, broadcaster } = this.#options;
     const eventPrefix = names.event("");
-    this.#subscriptions.push(
-      nc.subscribe(names.eventWildcard, { callback: (_err, msg) => this.#onBroadcast(msg, msg.subject.slice(eventPrefix.length)) }),
-      nc.subscribe(names.edgeWildcard(edgeId), { callback: (_err, msg) => this.#onTargeted(msg) }),
-    );
+    // start() is retried through transient JetStream errors: subscribe once.
+    if (this.#subscriptions.length === 0) this.#subscriptions.push(nc.subscribe(names.edgeWildcard(edgeId), { callback: (_err, msg) => this.#onTargeted(msg) }));
+    const { lastSeq } = await eventLog.follow((msg) => {
+      // A throw here would unwind into the consumer and stop this edge's events: log it instead.
+      try {
+        this.#onBroadcast(msg, msg.subject.slice(eventPrefix.length));
+      } catch (err) {
+        this.#options.log.error({ err, subject: msg.subject, seq: msg.seq }, "event fan-out failed");
+      }
+    });
+    broadcaster.startAt(lastSeq);
+    return lastSeq;
   }
 
   stop(): void {
+    this.#options.eventLog.stop();
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
   }
 
-  #payload(msg: Msg, event: string): string | undefined | null {
+  /** The payload as JSON text: undefined when empty, null when it is not JSON (dropped, logged). */
+  payloadOf(msg: Pick<Msg, "data" | "subject">, event: string): string | undefined | null {
     if (msg.data.length === 0) return undefined;
     const text = decoder.decode(msg.data);
     try {
@@ -53,12 +68,16 @@ export class EventBus {
     }
   }
 
-  #onBroadcast(msg: Msg, event: string): void {
-    const payload = this.#payload(msg, event);
-    if (payload === null || !event) return;
+  #onBroadcast(msg: JsMsg, event: string): void {
+    const logSeq = msg.seq;
+    const payload = this.payloadOf(msg, event);
+    if (payload === null || !event) {
+      this.#options.broadcaster.startAt(logSeq); // still a position every edge counts
+      return;
+    }
     const dropIfSlow = msg.headers?.get(EventHeaders.dropIfSlow) === "1";
-    const stateVersion = this.#options.stateVersionFor(event);
-    this.#options.broadcaster.broadcastJson(event, payload, stateVersion ? { dropIfSlow, stateVersion } : { dropIfSlow });
+    const stateVersion = this.#options.stateVersionFor(event, logSeq);
+    this.#options.broadcaster.broadcastJson(event, payload, stateVersion ? { dropIfSlow, stateVersion, logSeq } : { dropIfSlow, logSeq });
   }
 
   #onTargeted(msg: Msg): void {
@@ -67,7 +86,7 @@ export class EventBus {
     const connId = parts[parts.length - 1];
     const event = msg.headers?.get(EventHeaders.event);
     if (parts[parts.length - 2] !== "conn" || !connId || !event) return;
-    const payload = this.#payload(msg, event);
+    const payload = this.payloadOf(msg, event);
     if (payload === null) return;
     this.#options.broadcaster.sendTo(connId, event, payload);
   }

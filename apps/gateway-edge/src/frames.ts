@@ -7,6 +7,11 @@ export function okFrame(id: string, payload: unknown): string {
   return JSON.stringify({ type: "res", id, ok: true, payload });
 }
 
+/** A `res` frame around a payload that is already JSON text (a service's reply, as it came). */
+export function okFrameFromJson(id: string, payloadJson: string): string {
+  return `{"type":"res","id":${JSON.stringify(id)},"ok":true,"payload":${payloadJson}}`;
+}
+
 export function errorFrame(id: string, error: ErrorShape): string {
   return JSON.stringify({ type: "res", id, ok: false, error });
 }

@@ -37,6 +37,8 @@ export interface HealthViewOptions {
   edgeId: string;
   /** Where the session store is, until the session-manager reports it. */
   sessionsPath: string;
+  /** The shared event log's position this edge has reached; health versions follow it, so they compare across edges. */
+  logPosition?: () => number;
 }
 
 /**
@@ -56,6 +58,7 @@ export class HealthView {
     this.#sessions = { path: options.sessionsPath, count: 0, recent: [] };
   }
 
+  /** Grows with every rebuild, and is never behind the event log's position when it was built. */
   get version(): number {
     return this.#version;
   }
@@ -99,7 +102,7 @@ export class HealthView {
 
   #rebuild(started: number): HealthSummary {
     this.#cached = this.#build(started);
-    this.#version++;
+    this.#version = Math.max(this.#version + 1, this.#options.logPosition?.() ?? 0);
     return this.#cached;
   }
 

@@ -1,6 +1,6 @@
 import type { StateVersion } from "@clawdbot/protocol";
 import type { Connection, Dialect } from "./connection.js";
-import { admitByUpgradeToken, admitConnect } from "./handshake.js";
+import { admitByUpgradeToken, admitConnect, offeredProtocol } from "./handshake.js";
 import {
   type JsonRpcCall,
   type JsonRpcResponse,
@@ -92,14 +92,16 @@ export class JsonRpcDialect implements Dialect {
   }
 
   #connect(call: JsonRpcCall, done: (response: JsonRpcResponse | undefined) => void): void {
-    const result = admitConnect(String(call.id ?? "connect"), call.params, this.#conn.edge.config);
-    if (!result.ok) {
-      // Answered at once, even inside a batch, because the socket closes right after.
-      if (result.response && !call.notification) this.#send(errorResponse(call.id, result.response.error));
-      this.#conn.refuse(result.close.code, result.close.reason);
-      return done(undefined);
-    }
-    const hello = this.#conn.admit(result);
-    done(call.notification ? undefined : resultResponse(call.id, hello));
+    const admission = admitConnect(String(call.id ?? "connect"), call.params, this.#conn.admission);
+    void this.#conn.whileAdmitting(admission, offeredProtocol(call.params)).then((result) => {
+      if (!result.ok) {
+        // Answered at once, even inside a batch, because the socket closes right after.
+        if (result.response && !call.notification) this.#send(errorResponse(call.id, result.response.error));
+        this.#conn.refuse(result.close.code, result.close.reason);
+        return done(undefined);
+      }
+      const hello = this.#conn.admit(result);
+      done(call.notification ? undefined : resultResponse(call.id, hello));
+    });
   }
 }

@@ -1,8 +1,8 @@
 import type { StateVersion } from "@clawdbot/protocol";
 import { readRequestFrame } from "./calls.js";
 import type { Connection, Dialect } from "./connection.js";
-import { errorFrame, eventFrameFromJson, okFrame } from "./frames.js";
-import { admitFirstFrame } from "./handshake.js";
+import { errorFrame, eventFrameFromJson, okFrame, okFrameFromJson } from "./frames.js";
+import { admitFirstFrame, offeredProtocol } from "./handshake.js";
 
 /** A first frame that is JSON-RPC (a request or a batch of them) switches the connection's dialect. */
 function looksLikeJsonRpc(value: unknown): boolean {
@@ -10,7 +10,7 @@ function looksLikeJsonRpc(value: unknown): boolean {
   return first !== null && typeof first === "object" && (first as { jsonrpc?: unknown }).jsonrpc === "2.0";
 }
 
-/** The original's protocol 3: `req`/`res`/`event` frames (spec §1–§5). */
+/** The original's native protocol, 3 or 4 per connection: `req`/`res`/`event` frames (spec §1–§5). */
 export class NativeDialect implements Dialect {
   readonly name = "native";
   readonly #conn: Connection;
@@ -40,17 +40,19 @@ export class NativeDialect implements Dialect {
 
   #handshake(value: unknown, text: string): void {
     if (looksLikeJsonRpc(value)) return this.#conn.switchToJsonRpc(text);
-    const result = admitFirstFrame(value, this.#conn.edge.config);
-    if (!result.ok) {
-      if (result.response) this.#conn.sendRaw(errorFrame(result.response.id, result.response.error.toShape()));
-      return this.#conn.refuse(result.close.code, result.close.reason);
-    }
-    const hello = this.#conn.admit(result);
-    this.#conn.sendRaw(okFrame(result.requestId, hello));
+    const offered = offeredProtocol((value as { params?: unknown } | null)?.params);
+    void this.#conn.whileAdmitting(admitFirstFrame(value, this.#conn.admission), offered).then((result) => {
+      if (!result.ok) {
+        if (result.response) this.#conn.sendRaw(errorFrame(result.response.id, result.response.error.toShape()));
+        return this.#conn.refuse(result.close.code, result.close.reason);
+      }
+      const hello = this.#conn.admit(result);
+      this.#conn.sendRaw(okFrame(result.requestId, hello));
+    });
   }
 
   #request(value: unknown): void {
-    const request = readRequestFrame(value);
+    const request = readRequestFrame(value, this.#conn.protocol);
     if ("error" in request) {
       this.#conn.sendRaw(errorFrame(request.id, request.error));
       return;
@@ -59,7 +61,9 @@ export class NativeDialect implements Dialect {
       request.method,
       request.params,
       (outcome) => {
-        this.#conn.sendRaw(outcome.ok ? okFrame(request.id, outcome.result) : errorFrame(request.id, outcome.error.toShape()));
+        if (!outcome.ok) this.#conn.sendRaw(errorFrame(request.id, outcome.error.toShape()));
+        else if (outcome.resultJson !== undefined) this.#conn.sendRaw(okFrameFromJson(request.id, outcome.resultJson));
+        else this.#conn.sendRaw(okFrame(request.id, outcome.result));
       },
       // `agent` answers twice with the same id: accepted, then final (spec §7.8).
       (accepted) => this.#conn.sendRaw(okFrame(request.id, accepted)),

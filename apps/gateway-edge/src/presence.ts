@@ -8,6 +8,7 @@ import {
 } from "@clawdbot/protocol";
 import type { KV, KvEntry, NatsConnection, QueuedIterator } from "nats";
 import type { Logger } from "pino";
+import { openKvBucket } from "@clawdbot/runtime";
 
 const RECORD_PREFIX = "p.";
 const BEAT_PREFIX = "edge.";
@@ -47,6 +48,7 @@ export class PresenceStore {
   #watch: QueuedIterator<KvEntry> | undefined;
   #timers: NodeJS.Timeout[] = [];
   #version = 1;
+  #eventVersion = 0;
   #loaded = false;
 
   constructor(options: PresenceStoreOptions) {
@@ -54,14 +56,25 @@ export class PresenceStore {
     this.#beatMs = options.beatMs ?? 5_000;
   }
 
-  /** Starts at 1 and grows with every change this edge sees (`stateVersion.presence`). */
-  get version(): number {
+  /** Grows with every change this edge sees: what cached answers (system-presence) are keyed on. */
+  get revision(): number {
     return this.#version;
   }
 
-  /** A presence event is about to go out: its stateVersion must be newer than what clients hold. */
-  bumpVersion(): number {
-    return ++this.#version;
+  /**
+   * `stateVersion.presence`: the log position of the last presence event (at least 1). Every
+   * edge reads the same log in the same order, so every edge gives the same event the same
+   * version, and a client that moves between edges can compare them.
+   */
+  get version(): number {
+    return Math.max(1, this.#eventVersion);
+  }
+
+  /** A presence event is about to go out from this log position. */
+  bumpVersion(logSeq: number): number {
+    this.#eventVersion = Math.max(this.#eventVersion + 1, logSeq);
+    this.#version++;
+    return this.#eventVersion;
   }
 
   get loaded(): boolean {
@@ -70,11 +83,8 @@ export class PresenceStore {
 
   async start(): Promise<void> {
     const { nc, names } = this.#options;
-    this.#kv = await nc.jetstream().views.kv(names.presenceBucket, {
-      history: 1,
-      ttl: BUCKET_MAX_AGE_MS,
-      replicas: this.#options.replicas ?? 1,
-    });
+    // Created with, or raised to, the deployment's replica count (never lowered).
+    this.#kv = await openKvBucket(nc.jetstream(), names.presenceBucket, { history: 1, ttl: BUCKET_MAX_AGE_MS }, { replicas: this.#options.replicas ?? 1, log: this.#options.log });
     let initialized!: () => void;
     const ready = new Promise<void>((resolve) => (initialized = resolve));
     this.#watch = await this.#kv.watch({ key: ">", initializedFn: () => initialized() });

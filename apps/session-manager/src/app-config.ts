@@ -3,9 +3,10 @@ import { resolveConfigPath } from "@clawdbot/runtime";
 import JSON5 from "json5";
 import { DEFAULT_AGENT_ID, type SessionKeyConfig, normalizeAgentId, normalizeMainKey } from "./session-keys.js";
 
-// The parts of the config file (`moltbot.json`) the session-manager reads: agents, the session
-// scope and main key, and model providers. The config-service owns layering and validation;
-// until it publishes the effective config on the bus, this reads the file the same way.
+// The parts of the config the session-manager reads: agents, the session scope and main key,
+// and model providers. The config-service owns layering (defaults < file < env < runtime
+// overrides) and validation, and publishes the effective config on the bus; this follows it
+// when given one, and reads the file itself while nothing is published (no config-service).
 
 export interface AgentConfig {
   id: string;
@@ -118,37 +119,73 @@ export function parseModelRef(ref: string, providers: Map<string, ProviderConfig
 }
 
 /**
- * The config file, re-read when its mtime changes, so edits apply without a restart. A file
- * that is missing or does not parse gives the defaults (the config-service reports the issue).
+ * The effective config as published by config-service; `watchEffectiveConfig()` of
+ * `@clawdbot/config` is one. Only what the view needs, so this module stays free of the bus.
  */
+export interface PublishedConfigView {
+  readonly current: { readonly config: unknown; readonly revision: number } | null;
+}
+
+/**
+ * The config the handlers read. With a published effective config (config-service running),
+ * that one, so env layering, runtime overrides and validation apply here too and every change
+ * shows at once. Without one, the config file, re-read when its mtime changes, so edits apply
+ * without a restart; a file that is missing or does not parse gives the defaults (the
+ * config-service reports the issue).
+ */
+const FILE_RECHECK_MS = 1_000;
+
 export class ConfigSource {
   readonly #stateDir: string;
   readonly #explicitPath: string | undefined;
+  readonly #published: PublishedConfigView | undefined;
   #stamp = "";
   #view: GatewayView = viewFromConfig({});
+  #fileCheckedAt = -Infinity;
 
-  constructor(stateDir: string, explicitPath: string | undefined) {
+  constructor(stateDir: string, explicitPath: string | undefined, published?: PublishedConfigView) {
     this.#stateDir = stateDir;
     this.#explicitPath = explicitPath;
+    this.#published = published;
   }
 
   current(): GatewayView {
-    const path = resolveConfigPath(this.#stateDir, this.#explicitPath);
-    let stamp: string;
-    try {
-      const st = statSync(path);
-      stamp = `${path}:${st.mtimeMs}:${st.size}`;
-    } catch {
-      stamp = `${path}:missing`;
-    }
+    const published = this.#published?.current;
+    const stamp = published ? `published:${published.revision}` : this.#throttledFileStamp();
     if (stamp !== this.#stamp) {
       this.#stamp = stamp;
-      try {
-        this.#view = viewFromConfig(stamp.endsWith(":missing") ? {} : JSON5.parse(readFileSync(path, "utf8")));
-      } catch {
-        this.#view = viewFromConfig({});
-      }
+      this.#view = published ? viewFromConfig(published.config) : this.#readFile(stamp);
     }
     return this.#view;
+  }
+
+  /**
+   * Without config-service the file is the source; it is looked at no more than once a second,
+   * because a stat per call was a third of this service's CPU on cheap methods.
+   */
+  #throttledFileStamp(): string {
+    const now = Date.now();
+    if (now - this.#fileCheckedAt < FILE_RECHECK_MS && !this.#stamp.startsWith("published:") && this.#stamp) return this.#stamp;
+    this.#fileCheckedAt = now;
+    return this.#fileStamp();
+  }
+
+  #fileStamp(): string {
+    const path = resolveConfigPath(this.#stateDir, this.#explicitPath);
+    try {
+      const st = statSync(path);
+      return `${path}:${st.mtimeMs}:${st.size}`;
+    } catch {
+      return `${path}:missing`;
+    }
+  }
+
+  #readFile(stamp: string): GatewayView {
+    if (stamp.endsWith(":missing")) return viewFromConfig({});
+    try {
+      return viewFromConfig(JSON5.parse(readFileSync(resolveConfigPath(this.#stateDir, this.#explicitPath), "utf8")));
+    } catch {
+      return viewFromConfig({});
+    }
   }
 }

@@ -26,8 +26,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     const names = natsNames(env.natsPrefix);
     const js = nc.jetstream();
-    const sessions = await SessionStore.open(js, names, pino({ level: "silent" }));
-    const transcripts = await TranscriptStore.open(js, await nc.jetstreamManager(), names, dir);
+    // Missing stores are created as the service would create them: with the deployment's replicas.
+    const replication = { replicas: env.jsReplicas, log: pino({ level: "silent" }) };
+    const sessions = await SessionStore.open(js, names, replication.log, replication);
+    const transcripts = await TranscriptStore.open(js, await nc.jetstreamManager(), names, dir, replication);
     const report = command === "import" ? await importStore(dir, { sessions, transcripts }) : await exportStore(dir, { sessions, transcripts });
     sessions.stop();
     process.stdout.write(`${JSON.stringify({ command, dir, ...report })}\n`);

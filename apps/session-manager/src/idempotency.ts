@@ -1,4 +1,5 @@
 import type { ErrorShape, NatsNames } from "@clawdbot/protocol";
+import type { StreamReplication } from "@clawdbot/runtime";
 import type { JetStreamClient, KV } from "nats";
 import { encodeKey } from "./kv-key.js";
 import { encodeJson, liveEntry, openBucket } from "./kv-util.js";
@@ -26,8 +27,8 @@ export class IdempotencyStore {
     this.#kv = kv;
   }
 
-  static async open(js: JetStreamClient, names: NatsNames): Promise<IdempotencyStore> {
-    return new IdempotencyStore(await openBucket(js, names.dedupeBucket, { ttl: DEDUPE_TTL_MS }));
+  static async open(js: JetStreamClient, names: NatsNames, replication?: StreamReplication): Promise<IdempotencyStore> {
+    return new IdempotencyStore(await openBucket(js, names.dedupeBucket, { ttl: DEDUPE_TTL_MS }, replication));
   }
 
   async get(scope: "chat" | "agent", key: string): Promise<DedupeEntry | undefined> {

@@ -3,6 +3,11 @@ import type { KV, KvEntry, QueuedIterator } from "nats";
 import type { Logger } from "pino";
 import { decodeKey } from "./kv-key.js";
 
+interface StreamState {
+  lastSeq: number;
+  messages: number;
+}
+
 export interface MirrorEntry<T> {
   value: T;
   revision: number;
@@ -24,6 +29,9 @@ export class KvMirror<T> {
   #watch: QueuedIterator<KvEntry> | undefined;
   #seen = 0;
   #stopped = false;
+  /** Callers waiting for the next stream-state read, which has not been sent yet. */
+  #nextRead: { promise: Promise<StreamState>; resolve: (s: StreamState) => void; reject: (e: unknown) => void } | undefined;
+  #reading = false;
 
   constructor(name: string, kv: KV, parse: (entry: KvEntry) => T | undefined, log: Logger) {
     this.#name = name;
@@ -60,8 +68,7 @@ export class KvMirror<T> {
 
   /** Waits until every change stored before this call has reached the mirror. */
   async synced(timeoutMs = 5_000): Promise<void> {
-    const status = await this.#kv.status();
-    const { last_seq: lastSeq, messages } = status.streamInfo.state;
+    const { lastSeq, messages } = await this.#streamState();
     // With no messages at all there is nothing to wait for (an empty or purged bucket).
     if (messages === 0 || this.#seen >= lastSeq) return;
     await new Promise<void>((resolve, reject) => {
@@ -80,6 +87,40 @@ export class KvMirror<T> {
         else reject(unavailable("store not in sync; try again"));
       }, timeoutMs);
       this.#waiters.add(waiter);
+    });
+  }
+
+  /**
+   * The bucket's stream state, read after this call began. Reads are batched like a group
+   * commit: callers that arrive while a read is out share the next one, so a burst of N list
+   * calls costs two round trips to JetStream instead of N, and each still sees every write
+   * acknowledged before it asked.
+   */
+  #streamState(): Promise<StreamState> {
+    let batch = this.#nextRead;
+    if (!batch) {
+      let resolve!: (s: StreamState) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<StreamState>((res, rej) => ((resolve = res), (reject = rej)));
+      this.#nextRead = batch = { promise, resolve, reject };
+      if (!this.#reading) this.#sendRead();
+    }
+    return batch.promise;
+  }
+
+  #sendRead(): void {
+    const batch = this.#nextRead!;
+    this.#nextRead = undefined;
+    this.#reading = true;
+    this.#kv.status().then(
+      (status) => {
+        const { last_seq: lastSeq, messages } = status.streamInfo.state;
+        batch.resolve({ lastSeq, messages });
+      },
+      batch.reject,
+    ).finally(() => {
+      this.#reading = false;
+      if (this.#nextRead) this.#sendRead();
     });
   }
 

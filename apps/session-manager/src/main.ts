@@ -1,4 +1,5 @@
-import { bootService } from "@clawdbot/runtime";
+import { watchEffectiveConfig } from "@clawdbot/config";
+import { bootService, retryTransient } from "@clawdbot/runtime";
 import { ConfigSource } from "./app-config.js";
 import { RunEngine } from "./chat-runs.js";
 import type { AppContext } from "./context.js";
@@ -20,18 +21,26 @@ let shutdown: (() => Promise<void>) | undefined;
 
 await bootService({
   service: "session-manager",
-  setup: async ({ server, env, nc, names, log }) => {
+  setup: async ({ server, env, nc, names, log, replication }) => {
+    // Each JetStream step is retried through transient errors: on a fresh cluster a bucket just
+    // created can answer "stream not found" to its first watch until its leader is elected.
+    const step = <T>(what: string, fn: () => Promise<T>) => retryTransient(what, fn, { log });
     const js = nc.jetstream();
-    const jsm = await nc.jetstreamManager();
+    const jsm = await step("JetStream", () => nc.jetstreamManager());
     const settings = readRunSettings();
     const instanceId = server.instanceId;
     const [sessions, transcripts, registry, dedupe, results] = await Promise.all([
-      SessionStore.open(js, names, log),
-      TranscriptStore.open(js, jsm, names, process.cwd()),
-      RunRegistry.open(js, names, log),
-      IdempotencyStore.open(js, names),
-      RunResults.open(js, names),
+      step("sessions bucket", () => SessionStore.open(js, names, log, replication)),
+      step("transcripts stream", () => TranscriptStore.open(js, jsm, names, process.cwd(), replication)),
+      step("runs bucket", () => RunRegistry.open(js, names, log, replication)),
+      step("idempotency bucket", () => IdempotencyStore.open(js, names, replication)),
+      step("run results bucket", () => RunResults.open(js, names, replication)),
     ]);
+    // The effective config config-service publishes (layers, overrides, validation); while none
+    // is published, ConfigSource reads the file itself.
+    const effective = await step("config watch", () =>
+      watchEffectiveConfig(nc, names, { replicas: env.jsReplicas, onError: (err) => log.warn({ err }, "config watch") }),
+    );
     const events = new RunEvents(nc, names);
     const engine = new RunEngine({ instanceId, log, settings, sessions, transcripts, registry, dedupe, results, events });
     const takeover = { instanceId, log, leaseMs: settings.leaseMs, registry, dedupe, results, events };
@@ -44,7 +53,7 @@ await bootService({
       instanceId,
       stateDir: env.stateDir,
       settings,
-      config: new ConfigSource(env.stateDir, env.configPath),
+      config: new ConfigSource(env.stateDir, env.configPath, effective),
       sessions,
       transcripts,
       registry,
@@ -70,6 +79,7 @@ await bootService({
       await aborts.stop();
       sessions.stop();
       registry.stop();
+      effective.stop();
     };
   },
   teardown: () => shutdown?.() ?? Promise.resolve(),

@@ -1,6 +1,7 @@
 import type { NatsNames } from "@clawdbot/protocol";
 import type { JetStreamClient, KV } from "nats";
 import type { Logger } from "pino";
+import type { StreamReplication } from "@clawdbot/runtime";
 import { encodeKey } from "./kv-key.js";
 import { KvMirror } from "./kv-mirror.js";
 import { encodeJson, isCasConflict, liveEntry, openBucket } from "./kv-util.js";
@@ -50,10 +51,10 @@ export class RunRegistry {
     this.mirror = new KvMirror("runs", kv, (e) => e.json<RunRecord>(), log);
   }
 
-  static async open(js: JetStreamClient, names: NatsNames, log: Logger): Promise<RunRegistry> {
+  static async open(js: JetStreamClient, names: NatsNames, log: Logger, replication?: StreamReplication): Promise<RunRegistry> {
     // Removed runs leave a delete marker per id; the max age clears them. Live records are
     // rewritten every third of a lease, so they never get near it.
-    const registry = new RunRegistry(await openBucket(js, names.runsBucket, { ttl: RUNS_MAX_AGE_MS }), log);
+    const registry = new RunRegistry(await openBucket(js, names.runsBucket, { ttl: RUNS_MAX_AGE_MS }, replication), log);
     await registry.mirror.start();
     return registry;
   }

@@ -1,4 +1,5 @@
 import type { NatsNames } from "@clawdbot/protocol";
+import type { StreamReplication } from "@clawdbot/runtime";
 import type { JetStreamClient, KV } from "nats";
 import { encodeKey } from "./kv-key.js";
 import { encodeJson, liveEntry, openBucket } from "./kv-util.js";
@@ -25,8 +26,8 @@ export class RunResults {
     this.#kv = kv;
   }
 
-  static async open(js: JetStreamClient, names: NatsNames): Promise<RunResults> {
-    return new RunResults(await openBucket(js, names.runResultsBucket, { ttl: RUN_RESULT_TTL_MS }));
+  static async open(js: JetStreamClient, names: NatsNames, replication?: StreamReplication): Promise<RunResults> {
+    return new RunResults(await openBucket(js, names.runResultsBucket, { ttl: RUN_RESULT_TTL_MS }, replication));
   }
 
   async set(result: RunResult): Promise<void> {

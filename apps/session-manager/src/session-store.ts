@@ -1,6 +1,7 @@
 import { type NatsNames, unavailable } from "@clawdbot/protocol";
 import type { JetStreamClient, KV } from "nats";
 import type { Logger } from "pino";
+import type { StreamReplication } from "@clawdbot/runtime";
 import { encodeKey } from "./kv-key.js";
 import { KvMirror } from "./kv-mirror.js";
 import { encodeJson, isCasConflict, liveEntry, openBucket } from "./kv-util.js";
@@ -32,8 +33,8 @@ export class SessionStore {
     this.mirror = new KvMirror("sessions", kv, (e) => parseEntry(e.json()), log);
   }
 
-  static async open(js: JetStreamClient, names: NatsNames, log: Logger): Promise<SessionStore> {
-    const store = new SessionStore(await openBucket(js, names.sessionsBucket), log);
+  static async open(js: JetStreamClient, names: NatsNames, log: Logger, replication?: StreamReplication): Promise<SessionStore> {
+    const store = new SessionStore(await openBucket(js, names.sessionsBucket, {}, replication), log);
     await store.mirror.start();
     return store;
   }

@@ -1,4 +1,5 @@
 import { type NatsNames } from "@clawdbot/protocol";
+import { type StreamReplication, ensureReplicas } from "@clawdbot/runtime";
 import { AckPolicy, DeliverPolicy, DiscardPolicy, type JetStreamClient, type JetStreamManager, RetentionPolicy, StorageType, nanos } from "nats";
 import { decodeKey, encodeKey } from "./kv-key.js";
 import { encodeJson, isCasConflict } from "./kv-util.js";
@@ -34,7 +35,8 @@ export class TranscriptStore {
     this.#cwd = cwd;
   }
 
-  static async open(js: JetStreamClient, jsm: JetStreamManager, names: NatsNames, cwd: string): Promise<TranscriptStore> {
+  /** With a `replication`, the stream is created with that many replicas and raised to it if it has fewer. */
+  static async open(js: JetStreamClient, jsm: JetStreamManager, names: NatsNames, cwd: string, replication?: StreamReplication): Promise<TranscriptStore> {
     const stream = names.transcriptsStream;
     try {
       await jsm.streams.info(stream);
@@ -47,6 +49,7 @@ export class TranscriptStore {
           retention: RetentionPolicy.Limits,
           discard: DiscardPolicy.Old,
           max_msgs_per_subject: -1,
+          num_replicas: replication?.replicas ?? 1,
         });
       } catch (err) {
         // Another replica created it in the meantime.
@@ -55,6 +58,7 @@ export class TranscriptStore {
         });
       }
     }
+    if (replication) await ensureReplicas(jsm, stream, replication);
     return new TranscriptStore(js, jsm, names, cwd);
   }
 

@@ -1,5 +1,6 @@
-// Baseline for fan-out: a bare `ws` server that, for each message on a NATS subject, builds the
-// event frame once and sends that same text to every connected socket.
+// Baseline for fan-out: a bare `ws` server that, for each message on a NATS subject (a wildcard;
+// the subject's last token names the event, as on our edge), builds the event frame once and
+// sends that same text to every connected socket.
 import type { AddressInfo } from "node:net";
 import { connect } from "nats";
 import { WebSocketServer } from "ws";
@@ -13,7 +14,8 @@ const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate:
 wss.on("connection", (ws) => ws.on("error", () => undefined));
 nc.subscribe(subject, {
   callback: (_err, msg) => {
-    const frame = `{"type":"event","event":"bench","payload":${decoder.decode(msg.data)},"seq":${++seq}}`;
+    const event = msg.subject.slice(msg.subject.lastIndexOf(".") + 1);
+    const frame = `{"type":"event","event":"${event}","payload":${decoder.decode(msg.data)},"seq":${++seq}}`;
     for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(frame);
   },
 });

@@ -1,9 +1,11 @@
 import { connect, createInbox, type Msg, type NatsConnection, type Subscription } from "nats";
 import WebSocket from "ws";
-import { connectFrame, readBenchEvent, readFrame, requestTemplate } from "./protocol.js";
+import { connectFrame, readBenchEvent, readFrame, requestFrame, requestTemplate } from "./protocol.js";
 import type { Target } from "./messages.js";
 
 export type OnReply = (ok: boolean) => void;
+/** Like OnReply, with the reply frame itself (for calls whose answer is looked at). */
+export type OnReplyFrame = (ok: boolean, frame: Buffer) => void;
 
 /** One thing calls go through: a WebSocket, or a NATS connection used in one of two ways. */
 export interface Caller {
@@ -18,10 +20,12 @@ export type OnBenchEvent = (n: number) => void;
 /** A plain `ws` client speaking the native protocol: challenge, connect, then req/res matched by id. */
 export class WsCaller implements Caller {
   readonly #ws: WebSocket;
-  readonly #pending = new Map<string, OnReply>();
+  readonly #pending = new Map<string, OnReplyFrame>();
   #next = 0;
   #template: [string, string] = ["", ""];
   onEvent: OnBenchEvent | undefined;
+  /** Takes every event frame as it arrives, instead of `onEvent` (the chat scenario reads them itself). */
+  onEventFrame: ((frame: Buffer) => void) | undefined;
 
   private constructor(ws: WebSocket) {
     this.#ws = ws;
@@ -74,6 +78,13 @@ export class WsCaller implements Caller {
     this.#ws.send(this.#template[0] + id + this.#template[1]);
   }
 
+  /** One request with its own params, outside the prepared template. */
+  request(method: string, params: unknown, onReply: OnReplyFrame): void {
+    const id = (this.#next++).toString(36);
+    this.#pending.set(id, onReply);
+    this.#ws.send(requestFrame(id, method, params));
+  }
+
   close(): Promise<void> {
     if (this.#ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => {
@@ -92,8 +103,10 @@ export class WsCaller implements Caller {
       const onReply = this.#pending.get(frame.id);
       if (onReply) {
         this.#pending.delete(frame.id);
-        onReply(frame.ok);
+        onReply(frame.ok, buf);
       }
+    } else if (frame.kind === "event" && this.onEventFrame) {
+      this.onEventFrame(buf);
     } else if (frame.kind === "event" && this.onEvent) {
       const n = readBenchEvent(buf);
       if (n >= 0) this.onEvent(n);

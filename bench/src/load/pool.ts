@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { forkTs, stopChild } from "../children.js";
-import type { Command, ConnectResult, LoadResult, SeqResult, Target, WorkerMessage } from "./messages.js";
+import type { ChatProgress, ChatResult, Command, ConnectResult, LoadResult, SeqResult, Target, WorkerMessage } from "./messages.js";
 
 type EventDone = Extract<WorkerMessage, { type: "event-done" }>;
 
@@ -56,6 +56,20 @@ export class LoadWorker {
   }
   close(): Promise<number> {
     return this.#run({ op: "close" });
+  }
+  /** Starts counting a chat batch's events on every connection of this worker. */
+  chatListen(batch: string, totalRuns: number, finalText: string): Promise<void> {
+    return this.#run({ op: "chat-listen", batch, totalRuns, finalText });
+  }
+  /** Sends this worker's runs of the batch; resolves once each is acked. */
+  chatSend(batch: string, worker: number, runs: number, message: string): Promise<void> {
+    return this.#run({ op: "chat-send", batch, worker, runs, message });
+  }
+  chatProgress(): Promise<ChatProgress> {
+    return this.#run({ op: "chat-progress" });
+  }
+  chatWait(): Promise<ChatResult> {
+    return this.#run({ op: "chat-wait" });
   }
   stop(): Promise<void> {
     return stopChild(this.#child);

@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { connectFrame, readBenchEvent, readFrame, requestTemplate } from "./protocol.js";
+import { connectFrame, readBenchEvent, readEventHead, readFrame, requestFrame, requestTemplate } from "./protocol.js";
 
 test("a request template puts the id where the frame has it", () => {
   const [head, tail] = requestTemplate("sessions.list", { limit: 5 });
@@ -26,4 +26,19 @@ test("an echoed request counts as its own reply; events are events", () => {
 test("reads the bench counter of a fan-out event", () => {
   expect(readBenchEvent(Buffer.from('{"type":"event","event":"bench","payload":{"benchN":1234,"text":"x"},"seq":3}'))).toBe(1234);
   expect(readBenchEvent(Buffer.from('{"type":"event","event":"tick","payload":{"ts":1}}'))).toBe(-1);
+});
+
+test("reads the event name and run id of an event frame without parsing it", () => {
+  expect(readEventHead(Buffer.from('{"type":"event","event":"agent","payload":{"runId":"b1-w0-r3","seq":2,"data":{"text":"\\"runId\\":\\"x\\""}},"seq":9}'))).toEqual({ event: "agent", runId: "b1-w0-r3" });
+  expect(readEventHead(Buffer.from('{"type":"event","event":"tick","payload":{"ts":1}}'))).toEqual({ event: "tick", runId: undefined });
+  expect(readEventHead(Buffer.from('{"type":"res","id":"1","ok":true}'))).toBeUndefined();
+});
+
+test("a request frame carries its own id and params", () => {
+  expect(JSON.parse(requestFrame("7", "chat.send", { sessionKey: "s", message: "hi", idempotencyKey: "k" }))).toEqual({
+    type: "req",
+    id: "7",
+    method: "chat.send",
+    params: { sessionKey: "s", message: "hi", idempotencyKey: "k" },
+  });
 });

@@ -75,3 +75,30 @@ export function readBenchEvent(buf: Buffer): number {
   }
   return digits ? n : -1;
 }
+
+const EVENT_NAME_PREFIX = Buffer.from('{"type":"event","event":"');
+const RUN_ID_KEY = Buffer.from('"runId":"');
+
+/** A request frame with its own id and params (calls that differ per request, such as `chat.send`). */
+export function requestFrame(id: string, method: string, params: unknown): string {
+  return JSON.stringify({ type: "req", id, method, params });
+}
+
+/**
+ * The event name and the payload's `runId` of an event frame, without parsing it (agent events
+ * are most of a chat stream's frames); undefined for anything else. A quote inside a JSON string
+ * is escaped, so the first `"runId":"` in the frame is a key: the payload's, which comes first in
+ * `chat` and `agent` payloads.
+ */
+export function readEventHead(buf: Buffer): { event: string; runId: string | undefined } | undefined {
+  const from = EVENT_NAME_PREFIX.length;
+  if (buf.length < from || !buf.subarray(0, from).equals(EVENT_NAME_PREFIX)) return undefined;
+  const nameEnd = buf.indexOf(0x22, from);
+  if (nameEnd < 0) return undefined;
+  const event = buf.toString("latin1", from, nameEnd);
+  const at = buf.indexOf(RUN_ID_KEY, nameEnd);
+  if (at < 0) return { event, runId: undefined };
+  const start = at + RUN_ID_KEY.length;
+  const end = buf.indexOf(0x22, start);
+  return { event, runId: end < 0 ? undefined : buf.toString("utf8", start, end) };
+}

@@ -2,9 +2,11 @@
 // calls, and listens for fan-out events, as told over IPC by the bench's main process.
 import { performance } from "node:perf_hooks";
 import { type Caller, NatsCaller, WsCaller } from "./callers.js";
-import type { Command, ConnectResult, LoadResult, SeqResult, WorkerMessage } from "./messages.js";
+import { ChatListener } from "./chat.js";
+import type { ChatResult, Command, ConnectResult, LoadResult, SeqResult, WorkerMessage } from "./messages.js";
 
 const callers: Caller[] = [];
+let chat: ChatListener | undefined;
 
 function nowUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
@@ -134,6 +136,25 @@ function listen(): void {
   }
 }
 
+function chatListener(): ChatListener {
+  if (!chat) throw new Error("chat-listen first");
+  return chat;
+}
+
+/** Waits until every connection has every run's final; a stream that stops moving fails the run. */
+async function chatWait(): Promise<ChatResult> {
+  const listener = chatListener();
+  try {
+    await watchdog(listener.finished, () => listener.seen, "chat runs").catch((err: unknown) => {
+      throw new Error(`${(err as Error).message} (${listener.describe()})`);
+    });
+    return listener.result();
+  } finally {
+    listener.stop();
+    chat = undefined;
+  }
+}
+
 async function closeAll(): Promise<number> {
   const all = callers.splice(0);
   for (let i = 0; i < all.length; i += 500) await Promise.all(all.slice(i, i + 500).map((c) => c.close()));
@@ -150,6 +171,15 @@ async function run(command: Command): Promise<unknown> {
       return pipelined(command);
     case "listen":
       return listen();
+    case "chat-listen":
+      chat = new ChatListener(callers.filter((c): c is WsCaller => c instanceof WsCaller), command.batch, command.totalRuns, command.finalText);
+      return undefined;
+    case "chat-send":
+      return watchdog(chatListener().send(command.worker, command.runs, command.message), () => chatListener().seen, "chat.send");
+    case "chat-progress":
+      return chatListener().progress();
+    case "chat-wait":
+      return chatWait();
     case "close":
       return closeAll();
     case "memory":

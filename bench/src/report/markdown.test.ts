@@ -53,8 +53,8 @@ test("targets say met or by how much they were missed", () => {
   expect(table).toContain("| D | reported | 2.50× | reported |");
 });
 
-test("the summary lists targets, scenarios, charts and skipped scenarios", () => {
-  const report: BenchReport = {
+function report(scenarios: ScenarioResult[]): BenchReport {
+  return {
     schema: 1,
     name: "2026-01-01T00-00-00Z",
     startedAt: "2026-01-01T00:00:00.000Z",
@@ -76,9 +76,15 @@ test("the summary lists targets, scenarios, charts and skipped scenarios", () =>
       loadAverage: { start: [0.1, 0.2, 0.3] },
       commit: "abc",
     },
-    scenarios: [scenario, { id: "chat", title: "Chat streaming", status: "skipped", runs: 0, note: "chat.send not implemented yet", columns: [], rows: [], targets: [], charts: [] }],
+    scenarios,
   };
-  const md = renderMarkdown(report, (s, c) => `${report.name}-${c}.svg`);
+}
+
+test("the summary lists targets, scenarios, charts and skipped scenarios", () => {
+  const md = renderMarkdown(
+    report([scenario, { id: "chat", title: "Chat streaming", status: "skipped", runs: 0, note: "needs our stack", columns: [], rows: [], targets: [], charts: [] }]),
+    (s, c) => `2026-01-01T00-00-00Z-${c}.svg`,
+  );
   expect(md).toContain("# Gateway bench: 2026-01-01T00-00-00Z (quick)");
   expect(md).toContain("Test CPU, 2 cores");
   expect(md).toContain("nats-server v2.9.10");
@@ -86,5 +92,13 @@ test("the summary lists targets, scenarios, charts and skipped scenarios", () =>
   expect(md).toContain("## 1. Call latency");
   expect(md).toContain("3 runs. Sequential calls.");
   expect(md).toContain("![Latency](2026-01-01T00-00-00Z-latency.svg)");
-  expect(md).toContain("_skipped: chat.send not implemented yet_");
+  expect(md).toContain("_skipped: needs our stack_");
+});
+
+test("a failed scenario that measured something still shows its table, marked FAILED", () => {
+  const failed: ScenarioResult = { ...scenario, id: "chat", title: "Chat streaming", status: "failed", note: "**lost 3 deltas**", targets: [], charts: [] };
+  const md = renderMarkdown(report([failed]), () => "");
+  expect(md).toContain("**FAILED.**");
+  expect(md).toContain("**lost 3 deltas**");
+  expect(md).toContain("| edge \\| ours | 720 [700–760] | 20.0 |");
 });

@@ -58,10 +58,12 @@ export function renderMarkdown(report: BenchReport, chartFile: (scenario: string
   for (const scenario of report.scenarios) {
     index++;
     out.push(`## ${index}. ${scenario.title}`, "");
-    if (scenario.status !== "ok") {
+    // A failed scenario that measured something still shows its table (a chat run that lost events).
+    if (scenario.status !== "ok" && scenario.rows.length === 0) {
       out.push(`_${scenario.status}: ${scenario.note ?? ""}_`, "");
       continue;
     }
+    if (scenario.status === "failed") out.push("**FAILED.**", "");
     out.push(`${scenario.runs} run${scenario.runs === 1 ? "" : "s"}. ${scenario.method ?? ""}`.trim(), "");
     if (scenario.note) out.push(scenario.note, "");
     out.push(scenarioTable(scenario));

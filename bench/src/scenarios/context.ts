@@ -25,21 +25,43 @@ export interface BenchContext {
   external?: { url: string; token?: string; pid?: number };
 }
 
+/**
+ * The store-backed read reported beside the forwarded method: `sessions.list` waits for the
+ * session-manager's KV mirror to catch up with the bucket (one JetStream round trip per call, a
+ * cross-replica read barrier), so it measures that barrier more than the edge.
+ */
+export const STORE_READ_METHOD = "sessions.list";
+
+/** What the tables of the call scenarios say about their forwarded method and the read-barrier row. */
+export function storeReadNote(method: string): string {
+  if (method === STORE_READ_METHOD) return `The forwarded method is \`${method}\`: each call includes a JetStream round trip in the session-manager (its read barrier), so these rows measure that barrier as much as the edge.`;
+  return `The forwarded method is \`${method}\`, answered by the session-manager from memory; the targets use its row. The \`${STORE_READ_METHOD}\` row is the honest cost of a store-backed read: before answering, the session-manager asks the KV bucket for its last sequence (one JetStream round trip, batched across concurrent calls) so a list never misses a write acknowledged on another replica.`;
+}
+
+export interface CallSystemsOptions {
+  /** Adds a row for our edge with `sessions.list` (read barrier included) after the main one. */
+  storeRead?: boolean;
+}
+
 /** The call systems in the order tables list them: the system under test first, then the baselines. */
-export function callSystems(ctx: BenchContext, method: string, params: unknown): CallSystem[] {
+export function callSystems(ctx: BenchContext, method: string, params: unknown, options: CallSystemsOptions = {}): CallSystem[] {
   const { baselines, nats } = ctx;
   const natsPid = nats.pid!;
   const systems: CallSystem[] = [];
   if (ctx.ours) {
     const ours = ctx.ours;
-    systems.push({
-      key: "edge",
-      label: `our edge + session-manager (${method})`,
-      target: ours.target(),
-      method,
-      params,
-      processes: { server: [ours.edges[0]!.pid], nats: [natsPid], service: ours.services.map((s) => s.pid) },
-    });
+    const processes = { server: [ours.edges[0]!.pid], nats: [natsPid], service: ours.services.map((s) => s.pid) };
+    systems.push({ key: "edge", label: `our edge + session-manager (${method})`, target: ours.target(), method, params, processes });
+    if (options.storeRead && method !== STORE_READ_METHOD) {
+      systems.push({
+        key: "edge-store-read",
+        label: `our edge + session-manager (${STORE_READ_METHOD}, includes the JetStream read barrier)`,
+        target: ours.target(),
+        method: STORE_READ_METHOD,
+        params: {},
+        processes,
+      });
+    }
   } else if (ctx.external) {
     systems.push({
       key: "target",

@@ -2,12 +2,12 @@
 import { LoadWorker } from "../load/pool.js";
 import { CpuWindow } from "../proc.js";
 import { percentiles, ratio, spread } from "../stats.js";
-import { type BenchContext, callSystems } from "./context.js";
+import { type BenchContext, callSystems, storeReadNote } from "./context.js";
 import { type ScenarioResult, checkTarget } from "./result.js";
 
 export async function callLatency(ctx: BenchContext): Promise<ScenarioResult> {
   const { plan } = ctx;
-  const systems = callSystems(ctx, plan.method, plan.params);
+  const systems = callSystems(ctx, plan.method, plan.params, { storeRead: true });
   const perRun = new Map<string, { p50: number[]; p99: number[]; p999: number[]; rate: number[]; cpu: Record<string, number[]> }>();
   for (const s of systems) perRun.set(s.key, { p50: [], p99: [], p999: [], rate: [], cpu: {} });
   const worker = new LoadWorker();
@@ -78,6 +78,7 @@ export async function callLatency(ctx: BenchContext): Promise<ScenarioResult> {
     status: "ok",
     runs: plan.runs,
     method: `${plan.seqCalls} sequential calls per run after ${plan.seqWarmup} warm-up calls, one connection, one client process. Latency is measured in the client (µs); CPU is µs per call from /proc over the whole sequence, warm-up included.`,
+    note: storeReadNote(plan.method),
     columns: [
       { key: "p50", label: "p50", unit: "µs" },
       { key: "p99", label: "p99", unit: "µs" },

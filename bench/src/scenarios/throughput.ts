@@ -3,7 +3,7 @@
 import { type WorkerPool } from "../load/pool.js";
 import { CpuWindow } from "../proc.js";
 import { concatSamples, percentiles, ratio, spread } from "../stats.js";
-import { type BenchContext, type CallSystem, callSystems, delay } from "./context.js";
+import { type BenchContext, type CallSystem, callSystems, delay, storeReadNote } from "./context.js";
 import { type ScenarioResult, checkTarget } from "./result.js";
 
 export interface LoadRun {
@@ -52,7 +52,7 @@ export async function measureLoad(
 
 export async function callThroughput(ctx: BenchContext, pool: WorkerPool): Promise<ScenarioResult> {
   const { plan } = ctx;
-  const systems = callSystems(ctx, plan.method, plan.params);
+  const systems = callSystems(ctx, plan.method, plan.params, { storeRead: true });
   const runs = new Map<string, LoadRun[]>();
   for (let run = 1; run <= plan.runs; run++) {
     for (const inflight of plan.inflight) {
@@ -107,6 +107,7 @@ export async function callThroughput(ctx: BenchContext, pool: WorkerPool): Promi
     status: "ok",
     runs: plan.runs,
     method: `${plan.clientProcesses} client processes, ${plan.loadConnections} WebSocket connections in all (NATS baselines: one connection per client process), calls kept in flight evenly over them; ${plan.loadWarmupMs} ms warm-up, then ${plan.loadMs} ms measured. CPU is µs per call from /proc over the measured window; "server" is the edge, the composite's ws server or the echo server, "service" the session-manager or the bare replier.`,
+    note: storeReadNote(plan.method),
     columns: [
       { key: "rate", label: "calls/s" },
       { key: "p50", label: "p50", unit: "µs" },

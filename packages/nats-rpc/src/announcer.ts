@@ -1,6 +1,7 @@
 import { ANNOUNCEMENT_MEMORY_MS, type MethodAccess, type NatsNames, type ServiceAnnouncement } from "@clawdbot/protocol";
 import type { KV, NatsConnection } from "nats";
 import type { Logger } from "pino";
+import { retryTransient } from "./transient.js";
 
 export interface AnnouncerOptions {
   nc: NatsConnection;
@@ -37,7 +38,8 @@ export class Announcer {
   }
 
   async start(): Promise<void> {
-    this.#kv = await openRegistryBucket(this.#options.nc, this.#options.names, this.#options.replicas);
+    // On a fresh cluster the bucket's stream may still be electing its leader: wait it out.
+    this.#kv = await retryTransient("registry bucket", () => openRegistryBucket(this.#options.nc, this.#options.names, this.#options.replicas), { log: this.#options.log });
     await this.announce();
     this.#timer = setInterval(() => void this.announce(), this.#heartbeatMs);
     this.#timer.unref();

@@ -1,16 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { type NatsNames, GatewayError, isRoutableMethod, unavailable } from "@clawdbot/protocol";
-import type { Msg, NatsConnection, Subscription } from "nats";
-import { type CallerContext, contextToHeaders } from "./context.js";
-import { StageHeader, encodeRequest, readResponse } from "./envelope.js";
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from "nats";
+import { BoundHeaders, type CallerContext, type CallerIdentity, contextToHeaders } from "./context.js";
+import { type Reply, StageHeader, encodeRequest, readReply, readResponse } from "./envelope.js";
 
-export type ReplyHandler = (outcome: { ok: true; result: unknown } | { ok: false; error: GatewayError }) => void;
+/** Runs once per call with its answer; a result's `resultJson` is the reply's own text. */
+export type ReplyHandler = (outcome: Reply) => void;
 
 /** Receives an interim "accepted" answer; the call stays pending for its final answer. */
 export type AcceptedHandler = (payload: unknown) => void;
 
 interface Pending {
   method: string;
+  requestId: string;
   deadline: number;
   timeoutMs: number;
   onReply: ReplyHandler;
@@ -24,6 +26,11 @@ export interface RpcClientOptions {
   timeoutMs?: number;
   /** How often expired calls are swept; also the timeout's resolution. */
   sweepIntervalMs?: number;
+}
+
+/** Calls on behalf of one fixed caller; see `RpcClient.bind`. */
+export interface BoundCaller {
+  send(requestId: string, method: string, params: unknown, onReply: ReplyHandler, onAccepted?: AcceptedHandler): void;
 }
 
 /**
@@ -61,6 +68,32 @@ export class RpcClient {
    * and timeouts become UNAVAILABLE with `retryable: true`, at once for no responders.
    */
   send(method: string, params: unknown, context: CallerContext, onReply: ReplyHandler, timeoutMs = this.#timeoutMs, onAccepted?: AcceptedHandler): void {
+    const deadline = context.deadline ?? Date.now() + timeoutMs;
+    this.#dispatch(method, params, context.requestId, contextToHeaders({ ...context, deadline }), deadline, timeoutMs, onReply, onAccepted);
+  }
+
+  /**
+   * A caller whose identity is fixed (an edge connection after its handshake): its headers are
+   * encoded once, and each call carries only its request id and params.
+   */
+  bind(identity: CallerIdentity, timeoutMs = this.#timeoutMs): BoundCaller {
+    const headers = new BoundHeaders(identity, timeoutMs);
+    return {
+      send: (requestId, method, params, onReply, onAccepted) =>
+        this.#dispatch(method, params, requestId, headers.asMsgHdrs(), Date.now() + timeoutMs, timeoutMs, onReply, onAccepted),
+    };
+  }
+
+  #dispatch(
+    method: string,
+    params: unknown,
+    requestId: string,
+    headers: MsgHdrs,
+    deadline: number,
+    timeoutMs: number,
+    onReply: ReplyHandler,
+    onAccepted: AcceptedHandler | undefined,
+  ): void {
     if (this.#closed || this.#nc.isClosed()) {
       onReply({ ok: false, error: unavailable("gateway bus connection is closed") });
       return;
@@ -71,13 +104,9 @@ export class RpcClient {
       return;
     }
     const token = (this.#nextToken++).toString(36);
-    const deadline = context.deadline ?? Date.now() + timeoutMs;
-    this.#pending.set(token, { method, deadline, timeoutMs, onReply, onAccepted });
+    this.#pending.set(token, { method, requestId, deadline, timeoutMs, onReply, onAccepted });
     try {
-      this.#nc.publish(this.#names.rpc(method), encodeRequest(context.requestId, method, params), {
-        reply: `${this.#inbox}.${token}`,
-        headers: contextToHeaders({ ...context, deadline }),
-      });
+      this.#nc.publish(this.#names.rpc(method), encodeRequest(requestId, method, params), { reply: `${this.#inbox}.${token}`, headers });
     } catch (err) {
       this.#pending.delete(token);
       onReply({ ok: false, error: unavailable(`could not send ${method}: ${(err as Error).message}`, { cause: err }) });
@@ -122,9 +151,9 @@ export class RpcClient {
       call.onReply({ ok: false, error: unavailable(`no service is serving ${call.method}`, { details: { method: call.method } }) });
       return;
     }
-    let outcome: ReturnType<typeof readResponse>;
+    let outcome: Reply;
     try {
-      outcome = readResponse(msg.data);
+      outcome = readReply(msg.data, call.requestId);
     } catch (err) {
       outcome = { ok: false, error: unavailable(`${call.method}: unreadable reply from service`, { cause: err }) };
     }

@@ -150,6 +150,46 @@ describe("rpc - a call round-trips", () => {
   });
 });
 
+describe("rpc - a bound caller (an edge connection after its handshake)", () => {
+  test("its identity arrives as the context of every call, each with its own request id and a deadline from its timeout", async () => {
+    const seen: HandlerContext[] = [];
+    const { client } = await setup((rpc) =>
+      rpc.register("test.who", {
+        handler: (_params, context) => {
+          seen.push(context);
+          return { n: seen.length };
+        },
+      }),
+    );
+    const caller = client.bind({ connId: "c-1", edgeId: "e-1", clientId: "cli", clientMode: "cli", role: "operator", scopes: ["operator.read"] }, 7_000);
+    const replies = await Promise.all(
+      ["r-1", "r-2"].map(
+        (requestId) => new Promise<unknown>((resolve) => caller.send(requestId, "test.who", {}, (outcome) => resolve(outcome.ok ? outcome.result : outcome.error))),
+      ),
+    );
+    expect(replies).toEqual(expect.arrayContaining([{ n: 1 }, { n: 2 }]));
+    expect(seen.map((c) => c.requestId).sort()).toEqual(["r-1", "r-2"]);
+    for (const context of seen) {
+      const { log: _log, accept: _accept, deadline, requestId: _id, ...identity } = context;
+      expect(identity).toStrictEqual({ connId: "c-1", edgeId: "e-1", clientId: "cli", clientMode: "cli", role: "operator", scopes: ["operator.read"], method: "test.who" });
+      // Relative to receipt on the service side, so within the 7 s wait of now, never past it.
+      expect(deadline! - Date.now()).toBeGreaterThan(0);
+      expect(deadline! - Date.now()).toBeLessThanOrEqual(7_000);
+    }
+  });
+
+  test("the reply's result text reaches the caller as the service wrote it, and parses to the same value", async () => {
+    const { client } = await setup((rpc) => rpc.register("test.doc", { handler: () => ({ b: [1, { c: "é\u2028" }], a: null }) }));
+    const outcome = await new Promise<Parameters<Parameters<ReturnType<RpcClient["bind"]>["send"]>[3]>[0]>((resolve) =>
+      client.bind({ connId: "c" }).send("r-9", "test.doc", {}, resolve),
+    );
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.resultJson).toBe(JSON.stringify({ b: [1, { c: "é\u2028" }], a: null }));
+    expect(outcome.result).toStrictEqual({ b: [1, { c: "é\u2028" }], a: null });
+  });
+});
+
 describe("rpc - params validation", () => {
   test("sessions.list is checked against the protocol registry's schema", async () => {
     const handled: unknown[] = [];
@@ -209,6 +249,29 @@ describe("rpc - params validation", () => {
 });
 
 describe("rpc - errors thrown by handlers", () => {
+  test("a transient NATS failure inside a handler (a request nobody answers in time) is UNAVAILABLE and retryable", async () => {
+    const { log, lines } = capturingLogger();
+    const { client } = await setup(
+      (rpc) =>
+        rpc.register("test.bus", {
+          // What a KV read does while JetStream elects a leader: a bus request that times out.
+          handler: async (_params, context) => {
+            const nc = await newConnection();
+            await nc.request(`nobody.${context.requestId}`, undefined, { timeout: 50, noMux: true });
+            return "unreachable";
+          },
+        }),
+      { log },
+    );
+    const error = await callError(client.call("test.bus", {}, { requestId: "r1" }));
+    expect(error.code).toBe("UNAVAILABLE");
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/^test\.bus: the message bus is not answering \(.+\); try again$/);
+    // A hiccup of the bus is a warning, not a handler failure.
+    expect(lines.some((l) => l.level === 40 && l.msg === "handler failed on a transient NATS error")).toBe(true);
+    expect(lines.some((l) => l.msg === "handler failed")).toBe(false);
+  });
+
   test("a plain Error becomes UNAVAILABLE with its message, kind internal, and is logged with err", async () => {
     const { log, lines } = capturingLogger();
     const { client } = await setup(

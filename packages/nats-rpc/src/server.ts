@@ -6,11 +6,13 @@ import {
   formatParamsIssues,
   methodAccess,
   methodDefinition,
+  unavailable,
 } from "@clawdbot/protocol";
 import type { Msg, NatsConnection, Subscription } from "nats";
 import type { Logger } from "pino";
 import type * as z from "zod";
 import { Announcer } from "./announcer.js";
+import { isTransientNatsError } from "./transient.js";
 import { type CallerContext, contextFromHeaders } from "./context.js";
 import { type JsonRpcRequest, StageHeader, decodeJson, encodeError, encodeResult } from "./envelope.js";
 import { headers as natsHeaders } from "nats";
@@ -45,6 +47,13 @@ export interface RpcServerOptions {
   heartbeatMs?: number;
   /** JetStream replicas of the registry bucket (3 on a cluster). */
   replicas?: number;
+  /** Told of every answered request (metrics); runs on the hot path, so keep it cheap. */
+  observer?: RpcObserver;
+}
+
+export interface RpcObserver {
+  /** `error` is what the caller was answered with; undefined for a result. */
+  answered(method: string, error: GatewayError | undefined, seconds: number): void;
 }
 
 interface Registered {
@@ -140,6 +149,7 @@ export class RpcServer {
   }
 
   async #handle(method: string, entry: Registered, msg: Msg): Promise<void> {
+    const started = performance.now();
     let request: JsonRpcRequest;
     try {
       request = decodeJson(msg.data) as JsonRpcRequest;
@@ -181,17 +191,32 @@ export class RpcServer {
       }
       const result = await entry.spec.handler(params, context);
       msg.respond(encodeResult(id, result));
+      this.#answered(context, undefined, started);
     } catch (err) {
-      msg.respond(encodeError(id, toGatewayError(err, context)));
+      const error = toGatewayError(err, context);
+      msg.respond(encodeError(id, error));
+      this.#answered(context, error, started);
     }
+  }
+
+  #answered(context: HandlerContext, error: GatewayError | undefined, started: number): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.#options.observer?.answered(context.method, error, seconds);
+    // The request id is the edge's: grep one id to follow a call across processes.
+    if (this.#options.log.isLevelEnabled("debug")) context.log.debug({ ms: Math.round(seconds * 10_000) / 10, outcome: error ? error.code : "ok" }, "call answered");
   }
 }
 
 /** Anything a handler throws becomes an answer; what was not a GatewayError is logged with its cause. */
 function toGatewayError(err: unknown, context: HandlerContext): GatewayError {
   if (err instanceof GatewayError) return err;
-  context.log.error({ err }, "handler failed");
   const message = err instanceof Error ? err.message : String(err);
+  if (isTransientNatsError(err)) {
+    // The bus or JetStream is briefly away (a restart, a leader election): the caller may retry.
+    context.log.warn({ err }, "handler failed on a transient NATS error");
+    return unavailable(`${context.method}: the message bus is not answering (${message || "unavailable"}); try again`, { kind: "unavailable", cause: err });
+  }
+  context.log.error({ err }, "handler failed");
   // The original answers UNAVAILABLE with the formatted error when a handler throws (spec §5.1).
   return new GatewayError("UNAVAILABLE", message || "handler failed", { kind: "internal", cause: err });
 }

@@ -20,6 +20,11 @@ export interface NatsServerOptions {
   /** Where nats-server writes its log; inherits nothing by default. */
   logFile?: string;
   startTimeoutMs?: number;
+  /**
+   * Runs the server in a process group of its own, so a terminal's Ctrl-C (sent to the whole
+   * foreground group) reaches only the launcher, which can then stop NATS after what drains through it.
+   */
+  detached?: boolean;
 }
 
 interface Ports {
@@ -139,7 +144,7 @@ export class NatsServer {
     const args = ["-c", configFile];
     if (this.#options.logFile) args.push("-l", this.#options.logFile);
     this.#stderr = "";
-    const child = spawn(findNatsServerBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(findNatsServerBinary(), args, { stdio: ["ignore", "ignore", "pipe"], detached: this.#options.detached ?? false });
     this.#process = child;
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (chunk: string) => {

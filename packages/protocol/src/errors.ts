@@ -13,6 +13,10 @@ export const ErrorCodes = {
   NOT_CONNECTED: "NOT_CONNECTED",
   RATE_LIMITED: "RATE_LIMITED",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  /** Protocol 4's answer to a missing scope, with `details.code: "MISSING_SCOPE"` (v3 peers get INVALID_REQUEST). */
+  FORBIDDEN: "FORBIDDEN",
+  /** `events.replay` asked for events older than the log keeps, or more than one replay sends: re-fetch state. */
+  EVENTS_GONE: "EVENTS_GONE",
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes] | (string & {});
 
@@ -134,6 +138,8 @@ function defaultKind(code: ErrorCode): ErrorKind {
       return "rateLimited";
     case ErrorCodes.PAYLOAD_TOO_LARGE:
       return "payloadTooLarge";
+    case ErrorCodes.FORBIDDEN:
+      return "forbidden";
     case ErrorCodes.AGENT_TIMEOUT:
       return "timeout";
     default:

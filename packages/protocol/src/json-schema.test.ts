@@ -16,6 +16,14 @@ const FRAME_SCHEMAS = [
   "ConnectChallengePayload",
   "TickPayload",
   "ShutdownPayload",
+  "ChatEvent",
+  "GatewayFrameV4",
+  "RequestFrameV4",
+  "EventFrameV4",
+  "ConnectParamsV4",
+  "HelloOkV4",
+  "ConnectChallengePayloadV4",
+  "ChatEventV4",
 ];
 
 type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; additionalProperties?: unknown };

@@ -80,6 +80,18 @@ describe("methodDefinition - params and result schemas by name", () => {
       "chat.inject": { sessionKey: "main", message: "hi" },
       agent: { message: "hi", idempotencyKey: "k1" },
       "agent.wait": { runId: "r1" },
+      "config.set": { raw: "{}" },
+      "config.patch": { raw: "{}" },
+      "config.apply": { raw: "{}" },
+      "config.override.set": { path: "gateway.port", value: 1 },
+      "plugins.info": { id: "voicewake" },
+      "plugins.enable": { id: "voicewake" },
+      "plugins.disable": { id: "voicewake" },
+      "device.pair.approve": { requestId: "req-1" },
+      "device.pair.reject": { requestId: "req-1" },
+      "device.token.rotate": { deviceId: "d1", role: "operator" },
+      "device.token.revoke": { deviceId: "d1", role: "operator" },
+      "events.replay": { sinceSeq: 0 },
     };
     for (const [method, def] of Object.entries(methods)) {
       const valid = minimal[method] ?? {};

@@ -60,6 +60,7 @@ const READ_METHODS = [
   "node.list",
   "node.describe",
   "chat.history",
+  "events.replay",
 ];
 const WRITE_METHODS = [
   "send",

@@ -33,6 +33,8 @@ export function natsNames(prefix: string = DEFAULT_NATS_PREFIX) {
     /** Subject an event is published on; each edge subscribes to `eventWildcard` once. */
     event: (event: string) => `${prefix}.evt.${event}`,
     eventWildcard: `${prefix}.evt.>`,
+    /** Stream that keeps every broadcast event for a while: its sequence is the events' `seq` on every edge. */
+    eventsStream: `${prefix}_events`,
     /** Subjects one edge listens on: targeted events and late responses keyed by connection id. */
     edge: (edgeId: string, ...rest: string[]) => [`${prefix}.edge.${edgeId}`, ...rest].join("."),
     edgeWildcard: (edgeId: string) => `${prefix}.edge.${edgeId}.>`,
@@ -57,6 +59,16 @@ export function natsNames(prefix: string = DEFAULT_NATS_PREFIX) {
     dedupeBucket: `${prefix}_dedupe`,
     /** KV bucket of finished runs for `agent.wait`; entries age out after 10 min. */
     runResultsBucket: `${prefix}_run_results`,
+    /** KV bucket of the config-service: the published effective config, runtime overrides, the write lease. */
+    configBucket: `${prefix}_config`,
+    /** KV bucket of paired devices (with their tokens) and pending pairing requests, shared by every edge. */
+    devicesBucket: `${prefix}_devices`,
+    /** Edges tell each other about failed auth attempts here, so rate limits hold across edges. */
+    authFailures: `${prefix}.internal.auth.failure`,
+    /** KV bucket of discovered plugins' manifests (key = plugin id), for config.schema and validation. */
+    pluginManifestBucket: `${prefix}_plugin_manifests`,
+    /** KV bucket of plugins' own state (`api.storage`), keyed `<pluginId>.<key>`, shared by every plugin-host replica. */
+    pluginStateBucket: `${prefix}_plugin_state`,
   };
 }
 export type NatsNames = ReturnType<typeof natsNames>;

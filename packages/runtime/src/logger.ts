@@ -13,6 +13,12 @@ export const REDACTED_PATHS = [
   "headers.authorization",
   "req.headers.authorization",
   "*.apiKey",
+  "apiKey",
+  "deviceToken",
+  "*.deviceToken",
+  "signature",
+  "*.signature",
+  "*.device.signature",
 ];
 
 export interface LoggerConfig {

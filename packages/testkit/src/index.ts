@@ -4,3 +4,4 @@ export type { LogLine, SpawnAppOptions } from "./app-process.js";
 export { RawClient, connectParams } from "./raw-client.js";
 export type { ConnectOverrides, Frame } from "./raw-client.js";
 export { waitFor } from "./wait-for.js";
+export { enableLoopbackMulticast, loopbackMulticastProblem, testMdnsPort } from "./multicast.js";

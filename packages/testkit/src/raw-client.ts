@@ -64,9 +64,12 @@ export class RawClient {
     });
   }
 
-  /** Opens, waits for `connect.challenge`, sends `connect`, and returns the connect response. */
-  static async connect(url: string, overrides: ConnectOverrides = {}): Promise<{ client: RawClient; hello: Frame }> {
-    const client = await RawClient.open(url);
+  /**
+   * Opens, waits for `connect.challenge`, sends `connect`, and returns the connect response.
+   * `options` go to the socket (for example `localAddress`, to come from another loopback address).
+   */
+  static async connect(url: string, overrides: ConnectOverrides = {}, options: ClientOptions = {}): Promise<{ client: RawClient; hello: Frame }> {
+    const client = await RawClient.open(url, options);
     await client.next((f) => f.event === "connect.challenge");
     const hello = await client.request("connect", connectParams(overrides));
     return { client, hello };

@@ -1,6 +1,7 @@
 import { GatewayError, type PresenceEntry } from "@clawdbot/protocol";
 import type { Connection } from "../connection.js";
 import type { HealthView } from "../health.js";
+import { JsonMemo } from "../json-payload.js";
 import type { PresenceStore } from "../presence.js";
 
 /** A method the edge answers itself (ARCHITECTURE §3a, edge-local answers). */
@@ -30,17 +31,23 @@ function systemEventKey(entry: PresenceEntry, text: string): string {
 
 /** `health`, `status`, `system-presence` and `system-event`, from the edge's cached views. */
 export function systemHandlers(deps: SystemDeps): Record<string, LocalHandler> {
+  // Serialised once per state version (and at most a second old): these are the calls every
+  // client polls, and JSON.stringify of them cost more than the rest of the call.
+  const healthJson = new JsonMemo(1_000);
+  const statusJson = new JsonMemo(1_000);
+  const presenceJson = new JsonMemo(1_000);
+  const versions = () => `${deps.health.version}:${deps.presence.revision}`;
   return {
     // Without `probe`, built from views the edge already holds (no NATS round trip); a probe
     // asks the services, refreshes the cache and tells every client (spec §7.1).
     health: async (params) => {
-      if (params.probe !== true) return deps.health.current();
+      if (params.probe !== true) return healthJson.get(versions(), () => deps.health.current());
       const summary = await deps.health.refresh(true);
       deps.broadcastHealth();
       return summary;
     },
-    status: () => deps.health.status(),
-    "system-presence": () => deps.presence.list(),
+    status: () => statusJson.get(versions(), () => deps.health.status()),
+    "system-presence": () => presenceJson.get(String(deps.presence.revision), () => deps.presence.list()),
     "system-event": async (params) => {
       const text = typeof params.text === "string" ? params.text.trim() : "";
       if (!text) throw new GatewayError("INVALID_REQUEST", "system-event requires text");

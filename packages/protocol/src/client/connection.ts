@@ -1,5 +1,6 @@
 import { GatewayError } from "../errors.js";
 import { type ConnectParams, type EventFrame, GatewayFrame, HelloOk, type ResponseFrame } from "../frames.js";
+import { type AnyHelloOk, GatewayFrameV4, HelloOkV4 } from "../frames-v4.js";
 import { formatParamsIssues } from "../issues.js";
 import { OPEN, type WebSocketConstructor, type WebSocketLike, messageText } from "./socket.js";
 
@@ -27,7 +28,7 @@ export interface ConnectionOptions {
 }
 
 export interface ConnectionHandlers {
-  onHello(hello: HelloOk): void;
+  onHello(hello: AnyHelloOk): void;
   onResponse(frame: ResponseFrame): void;
   onEvent(frame: EventFrame): void;
   /** A frame failed the protocol schema; `id` is its id when it has one (to fail that call). */
@@ -54,7 +55,7 @@ export class Connection {
   readonly #handlers: ConnectionHandlers;
   readonly #socket: WebSocketLike;
   #connectId: string | undefined;
-  #hello: HelloOk | undefined;
+  #hello: AnyHelloOk | undefined;
   #refusal: GatewayError | undefined;
   #closed = false;
   #lastTick = 0;
@@ -80,7 +81,7 @@ export class Connection {
     );
   }
 
-  get hello(): HelloOk | undefined {
+  get hello(): AnyHelloOk | undefined {
     return this.#hello;
   }
 
@@ -140,7 +141,8 @@ export class Connection {
     } catch {
       return; // not a frame; the gateway never sends these, and nothing can be matched to it
     }
-    const parsed = GatewayFrame.safeParse(value);
+    // After a v4 hello-ok, frames are read with v4's envelope (events may carry `recipientProfileId`).
+    const parsed = (this.#hello?.protocol === 4 ? GatewayFrameV4 : GatewayFrame).safeParse(value);
     if (!parsed.success) {
       const id = (value as { id?: unknown } | null)?.id;
       this.#handlers.onInvalidFrame(typeof id === "string" ? id : undefined, new GatewayError("INVALID_REQUEST", `invalid frame from gateway: ${formatParamsIssues(parsed.error.issues)}`));
@@ -168,7 +170,9 @@ export class Connection {
       // The gateway closes after a refusal; closing here too does not depend on it doing so.
       return this.close(CONNECT_FAILED, "connect failed", this.#refusal);
     }
-    const hello = HelloOk.safeParse(frame.payload);
+    // The gateway says which version it chose; each version's hello-ok has its own schema.
+    const v4 = (frame.payload as { protocol?: unknown } | undefined)?.protocol === 4;
+    const hello = (v4 ? HelloOkV4 : HelloOk).safeParse(frame.payload);
     if (!hello.success) {
       return this.close(CONNECT_FAILED, "invalid hello-ok", new GatewayError("INVALID_REQUEST", `invalid hello-ok: ${formatParamsIssues(hello.error.issues)}`));
     }

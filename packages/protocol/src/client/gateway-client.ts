@@ -1,6 +1,7 @@
 import { DEFAULT_POLICY } from "../constants.js";
 import { ErrorCodes, GatewayError } from "../errors.js";
-import type { EventFrame, HelloOk, Policy, ResponseFrame } from "../frames.js";
+import type { EventFrame, Policy, ResponseFrame } from "../frames.js";
+import type { AnyHelloOk } from "../frames-v4.js";
 import { backoffDelay } from "./backoff.js";
 import type { CallArgs, CallMethod, CallOptions, CallResult } from "./call-types.js";
 import { type CloseInfo, Connection } from "./connection.js";
@@ -22,7 +23,7 @@ interface Call {
 }
 
 interface Waiter {
-  resolve: (hello: HelloOk) => void;
+  resolve: (hello: AnyHelloOk) => void;
   reject: (error: Error) => void;
 }
 
@@ -49,10 +50,14 @@ export class GatewayClient {
   readonly #waiters = new Set<Waiter>();
   #state: ClientState = "idle";
   #conn: Connection | undefined;
-  #hello: HelloOk | undefined;
+  #hello: AnyHelloOk | undefined;
   #attempt = 0;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   #lastSeq: number | undefined;
+  /** The gateway said `shutdown` on this connection: new calls wait for the next one. */
+  #closing = false;
+  /** Numbered events that came in while a replay was under way: emitted in `seq` order after it. */
+  #replayBuffer: EventFrame[] | undefined;
   #nextId = 0;
 
   constructor(options: GatewayClientOptions) {
@@ -66,7 +71,7 @@ export class GatewayClient {
   }
 
   /** The latest hello-ok (server, features, snapshot, policy); undefined before the first. */
-  get hello(): HelloOk | undefined {
+  get hello(): AnyHelloOk | undefined {
     return this.#hello;
   }
 
@@ -86,10 +91,10 @@ export class GatewayClient {
    * const hello = await client.connect();
    * console.log(hello.server.connId, hello.features.methods.length);
    */
-  connect(): Promise<HelloOk> {
+  connect(): Promise<AnyHelloOk> {
     if (this.#state === "closed") return Promise.reject(notConnected("client is closed"));
     if (this.#state === "open" && this.#hello) return Promise.resolve(this.#hello);
-    const promise = new Promise<HelloOk>((resolve, reject) => {
+    const promise = new Promise<AnyHelloOk>((resolve, reject) => {
       const timeoutMs = this.#options.connectTimeoutMs ?? CLIENT_DEFAULTS.connectTimeoutMs;
       const waiter: Waiter = {
         resolve: (hello) => (clearTimeout(timer), resolve(hello)),
@@ -139,7 +144,7 @@ export class GatewayClient {
           reject(new GatewayError(ErrorCodes.UNAVAILABLE, `${method} timed out after ${timeoutMs} ms`, { kind: "timeout", retryable: true, details: { method, timeoutMs } }));
         }, timeoutMs);
       }
-      if (this.#state === "open") this.#send(call);
+      if (this.#state === "open" && !this.#closing) this.#send(call);
       else this.#queued.add(call);
     });
   }
@@ -207,18 +212,44 @@ export class GatewayClient {
     }
   }
 
-  #onHello(hello: HelloOk): void {
+  #onHello(hello: AnyHelloOk): void {
     this.#hello = hello;
     this.#state = "open";
+    this.#closing = false;
     this.#attempt = 0;
-    // seq counts per edge (spec §6.2): a new connection may be to another edge with its own
-    // counter, so comparing across connections would report false gaps.
-    this.#lastSeq = undefined;
+    const missedSince = this.#lastSeq;
+    // The original counts seq per process (spec §6.2), so a new connection, perhaps to another
+    // gateway, would report false gaps: start over, unless this gateway can replay what we missed.
+    const replay = this.#options.replayEvents === true && missedSince !== undefined && hello.protocol === 3;
+    if (!replay) this.#lastSeq = undefined;
     for (const waiter of this.#waiters) waiter.resolve(hello);
     this.#waiters.clear();
+    if (replay) this.#replay(missedSince);
     for (const call of this.#queued) this.#send(call);
     this.#queued.clear();
     this.#safely(() => this.#options.onHello?.(hello));
+  }
+
+  /** Sent before anything else on the new connection; events are buffered until it answers. */
+  #replay(sinceSeq: number): void {
+    const buffer: EventFrame[] = [];
+    this.#replayBuffer = buffer;
+    const done = () => {
+      if (this.#replayBuffer !== buffer) return;
+      this.#replayBuffer = undefined;
+      // Replayed events are older than those that came live before the replay started: sort (stably).
+      for (const frame of buffer.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))) this.#onEvent(frame);
+    };
+    const call: Call = {
+      method: "events.replay",
+      params: { sinceSeq },
+      expectFinal: false,
+      resolve: done,
+      // Gone, or a gateway without events.replay: the gap stays, and onGap reports it with the next event.
+      reject: done,
+      timer: undefined,
+    };
+    this.#send(call);
   }
 
   #send(call: Call): void {
@@ -248,6 +279,13 @@ export class GatewayClient {
   }
 
   #onEvent(frame: EventFrame): void {
+    // The edge finishes what it already has, then closes 1012: a call sent now could cross that
+    // close on the wire, so it goes out on the next connection instead.
+    if (frame.event === "shutdown") this.#closing = true;
+    if (this.#replayBuffer && frame.seq !== undefined) {
+      this.#replayBuffer.push(frame);
+      return;
+    }
     if (frame.seq !== undefined) {
       const last = this.#lastSeq;
       if (last !== undefined && frame.seq > last + 1) {

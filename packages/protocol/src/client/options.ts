@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION } from "../constants.js";
-import type { ConnectClient, ConnectParams, DeviceProof, HelloOk } from "../frames.js";
+import type { ConnectClient, ConnectParams, DeviceProof } from "../frames.js";
+import type { AnyHelloOk } from "../frames-v4.js";
 import type { BackoffOptions } from "./backoff.js";
 import type { CloseInfo } from "./connection.js";
 import type { WebSocketConstructor } from "./socket.js";
@@ -23,8 +24,17 @@ export interface GatewayClientOptions {
   client?: Partial<ConnectClient>;
   /** "operator" (default on the server) or "node". */
   role?: string;
-  /** Requested scopes; the server gives operators `operator.admin` when none are asked for. */
+  /**
+   * Requested scopes; a v3 server gives operators `operator.admin` when none are asked for. With
+   * `maxProtocol: 4` the client asks for `operator.admin` itself (v4 servers grant no default).
+   */
   scopes?: string[];
+  /**
+   * The highest protocol version to offer: 3 (default) or 4. With 4 the client offers 3..4, so a
+   * v3-only gateway answers 3 and a v4 one 4; `hello.protocol` says which. Under 4 a device-less
+   * client that is not local keeps no scopes (protocol-v4-delta §4), so remote clients need a `device`.
+   */
+  maxProtocol?: 3 | 4;
   caps?: string[];
   commands?: string[];
   permissions?: Record<string, boolean>;
@@ -45,13 +55,20 @@ export interface GatewayClientOptions {
   /** Close with 4000 "tick timeout" after 2× `policy.tickIntervalMs` without a tick. Default true. */
   tickWatchdog?: boolean;
   /** Every hello-ok, the first and each reconnect: re-fetch state here, events were missed meanwhile. */
-  onHello?: (hello: HelloOk) => void;
+  onHello?: (hello: AnyHelloOk) => void;
   /** A reconnect was scheduled: `attempt` counts from 0 since the last hello-ok. */
   onReconnect?: (info: { attempt: number; delayMs: number }) => void;
   /** Every connection (or attempt) that ended. */
   onClose?: (info: CloseInfo) => void;
-  /** A jump in event `seq` on one connection: events were skipped (scope guards, dropIfSlow). */
+  /** A jump in event `seq`: events were skipped (scope guards, dropIfSlow), or missed while reconnecting and not replayed. */
   onGap?: (gap: { expected: number; received: number }) => void;
+  /**
+   * After a reconnect, ask the gateway for the events missed since the last `seq` (`events.replay`,
+   * this gateway's extension; protocol 3 only, where `seq` is shared by every edge). They reach
+   * your handlers in `seq` order before anything newer. When the gateway no longer has them,
+   * `onGap` reports the gap and `onHello` is the place to re-fetch state. Default false.
+   */
+  replayEvents?: boolean;
   /** Errors nobody awaits: a throwing event handler, an invalid frame outside any call. */
   onError?: (error: unknown) => void;
 }
@@ -74,7 +91,7 @@ function detectPlatform(): string {
 /** The `connect` params the options describe (spec §3.2), for the challenge `nonce`. */
 export async function buildConnectParams(options: GatewayClientOptions, nonce: string | undefined): Promise<ConnectParams> {
   const client: ConnectClient = { id: "gateway-client", mode: "backend", version: "dev", platform: detectPlatform(), ...options.client };
-  const params: ConnectParams = { minProtocol: PROTOCOL_VERSION, maxProtocol: PROTOCOL_VERSION, client };
+  const params: ConnectParams = { minProtocol: PROTOCOL_VERSION, maxProtocol: options.maxProtocol ?? PROTOCOL_VERSION, client };
   if (options.token !== undefined || options.password !== undefined) {
     params.auth = {};
     if (options.token !== undefined) params.auth.token = options.token;
@@ -85,6 +102,8 @@ export async function buildConnectParams(options: GatewayClientOptions, nonce: s
   for (const key of ["role", "scopes", "caps", "commands", "permissions", "locale", "userAgent"] as const) {
     if (options[key] !== undefined) (params as Record<string, unknown>)[key] = options[key];
   }
+  // v4 servers grant no default scopes; the v4 client asks for admin itself, which a v3 server grants anyway.
+  if (params.maxProtocol >= 4 && params.scopes === undefined && (params.role ?? "operator") === "operator") params.scopes = ["operator.admin"];
   const device = await options.device?.(nonce);
   if (device) params.device = device;
   return params;

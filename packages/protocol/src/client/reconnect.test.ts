@@ -49,6 +49,49 @@ describe("reconnect", () => {
     expect(delays.at(-1)!.attempt).toBe(0);
   });
 
+  test("after a shutdown event new calls wait for the next connection; calls already sent are answered on this one", async () => {
+    const gateway = await h.gateway({ methods: { ping: (_p, conn) => gateway.connections.indexOf(conn), hang: () => NO_ANSWER } });
+    const client = h.client(gateway, { reconnect: { initialDelayMs: 50, maxDelayMs: 50 } });
+    await client.connect();
+    const first = gateway.connections[0]!;
+    const before = client.call("ping");
+    first.event("shutdown", { reason: "gateway stopping", restartExpectedMs: 100 });
+    expect(await before).toBe(0);
+    const after = client.call("ping");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(first.frames.filter((f) => f.method === "ping")).toHaveLength(1); // nothing new on the closing socket
+    first.ws.close(1012, "service restart");
+    expect(await after).toBe(1);
+  });
+
+  test("replayEvents: after a reconnect it asks for what it missed, and handlers get it in seq order before anything newer", async () => {
+    const gateway = await h.gateway({
+      methods: {
+        "events.replay": (params, conn) => {
+          // A live event already went out on this connection; the replay follows it.
+          expect(params).toEqual({ sinceSeq: 2 });
+          conn.event("heartbeat", { n: 3 }, 3);
+          conn.event("heartbeat", { n: 4 }, 4);
+          return { fromSeq: 3, toSeq: 4, replayed: 2, oldestSeq: 1 };
+        },
+      },
+    });
+    const seen: number[] = [];
+    const gaps: unknown[] = [];
+    const client = h.client(gateway, { replayEvents: true, reconnect: { initialDelayMs: 20, maxDelayMs: 20 }, onGap: (g) => gaps.push(g) });
+    client.on("heartbeat", (payload) => seen.push((payload as { n: number }).n));
+    await client.connect();
+    gateway.connections[0]!.event("heartbeat", { n: 1 }, 1);
+    gateway.connections[0]!.event("heartbeat", { n: 2 }, 2);
+    await expect.poll(() => seen).toEqual([1, 2]);
+    gateway.connections[0]!.ws.terminate();
+    await expect.poll(() => gateway.connections.length).toBe(2);
+    await expect.poll(() => gateway.connections[1]!.frames.some((f) => f.method === "events.replay")).toBe(true);
+    gateway.connections[1]!.event("heartbeat", { n: 5 }, 5);
+    await expect.poll(() => seen).toEqual([1, 2, 3, 4, 5]);
+    expect(gaps).toEqual([]);
+  });
+
   test("calls made while reconnecting wait for the next hello-ok", async () => {
     const gateway = await h.gateway({ methods: { ping: (_p, conn) => gateway.connections.indexOf(conn) } });
     const client = h.client(gateway, { reconnect: { initialDelayMs: 200, maxDelayMs: 200 } });

@@ -56,3 +56,56 @@ export const ChatEvent = z.strictObject({
   stopReason: z.string().optional(),
 });
 export type ChatEvent = z.infer<typeof ChatEvent>;
+
+// Protocol 4's `chat` event (protocol-v4-delta §6.2): a union of five closed objects. Deltas carry
+// the increment (`deltaText`, with `replace: true` when the text did not extend the last one);
+// `message` stays cumulative. `status` is v4 only.
+const ChatEventV4Base = {
+  runId: NonEmpty,
+  sessionKey: NonEmpty,
+  agentId: NonEmpty.optional(),
+  spawnedBy: NonEmpty.optional(),
+  seq: z.int().min(0),
+};
+export const ChatEventV4 = z.discriminatedUnion("state", [
+  z.strictObject({
+    ...ChatEventV4Base,
+    state: z.literal("status"),
+    phase: NonEmpty,
+    retry: z.strictObject({ attempt: z.int().min(0), maxAttempts: z.int().min(0), reason: z.literal("rate_limit") }).optional(),
+  }),
+  z.strictObject({
+    ...ChatEventV4Base,
+    state: z.literal("delta"),
+    deltaText: z.string(),
+    replace: z.literal(true).optional(),
+    message: z.unknown().optional(),
+    usage: z.unknown().optional(),
+  }),
+  z.strictObject({
+    ...ChatEventV4Base,
+    state: z.literal("final"),
+    message: z.unknown().optional(),
+    usage: z.unknown().optional(),
+    stopReason: z.string().optional(),
+    yielded: z.literal(true).optional(),
+  }),
+  z.strictObject({
+    ...ChatEventV4Base,
+    state: z.literal("aborted"),
+    message: z.unknown().optional(),
+    errorMessage: z.string().optional(),
+    stopReason: z.string().optional(),
+  }),
+  z.strictObject({
+    ...ChatEventV4Base,
+    state: z.literal("error"),
+    message: z.unknown().optional(),
+    errorMessage: z.string().optional(),
+    errorKind: z.enum(["refusal", "timeout", "rate_limit", "context_length", "unknown"]).optional(),
+    errorDetail: z.unknown().optional(),
+    usage: z.unknown().optional(),
+    stopReason: z.string().optional(),
+  }),
+]);
+export type ChatEventV4 = z.infer<typeof ChatEventV4>;

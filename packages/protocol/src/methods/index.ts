@@ -1,6 +1,12 @@
 import type * as z from "zod";
-import { ConfigGetParams, ConfigSnapshot } from "./config.js";
-import { PluginsListParams, PluginsListResult } from "./plugins.js";
+import {
+  ConfigApplyParams, ConfigGetParams, ConfigOverrideClearParams, ConfigOverrideResult, ConfigOverrideSetParams, ConfigPatchParams, ConfigSchemaParams,
+  ConfigSchemaResult, ConfigSetParams, ConfigSnapshot, ConfigWriteResult,
+} from "./config.js";
+import {
+  PluginInfo, PluginsDisableParams, PluginsDisableResult, PluginsEnableParams, PluginsEnableResult, PluginsInfoParams, PluginsListParams,
+  PluginsListResult,
+} from "./plugins.js";
 import { SessionsListParams, SessionsListResult } from "./sessions.js";
 import {
   SessionsCompactParams, SessionsCompactResult, SessionsDeleteParams, SessionsDeleteResult, SessionsPatchParams, SessionsPatchResult,
@@ -11,6 +17,11 @@ import {
   AgentIdentityParams, AgentIdentityResult, AgentParams, AgentResult, AgentWaitParams, AgentWaitResult, AgentsListParams, AgentsListResult,
   ModelsListParams, ModelsListResult,
 } from "./agent.js";
+import {
+  DevicePairApproveParams, DevicePairApproveResult, DevicePairListParams, DevicePairListResult, DevicePairRejectParams, DevicePairRejectResult,
+  DeviceTokenRevokeParams, DeviceTokenRevokeResult, DeviceTokenRotateParams, DeviceTokenRotateResult,
+} from "./devices.js";
+import { EventsReplayParams, EventsReplayResult } from "./events.js";
 
 export interface MethodDefinition<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   params: P;
@@ -24,7 +35,16 @@ export interface MethodDefinition<P extends z.ZodType = z.ZodType, R extends z.Z
 export const methods = {
   "sessions.list": { params: SessionsListParams, result: SessionsListResult },
   "config.get": { params: ConfigGetParams, result: ConfigSnapshot },
+  "config.schema": { params: ConfigSchemaParams, result: ConfigSchemaResult },
+  "config.set": { params: ConfigSetParams, result: ConfigWriteResult },
+  "config.patch": { params: ConfigPatchParams, result: ConfigWriteResult },
+  "config.apply": { params: ConfigApplyParams, result: ConfigWriteResult },
+  "config.override.set": { params: ConfigOverrideSetParams, result: ConfigOverrideResult },
+  "config.override.clear": { params: ConfigOverrideClearParams, result: ConfigOverrideResult },
   "plugins.list": { params: PluginsListParams, result: PluginsListResult },
+  "plugins.info": { params: PluginsInfoParams, result: PluginInfo },
+  "plugins.enable": { params: PluginsEnableParams, result: PluginsEnableResult },
+  "plugins.disable": { params: PluginsDisableParams, result: PluginsDisableResult },
   "sessions.preview": { params: SessionsPreviewParams, result: SessionsPreviewResult },
   "sessions.resolve": { params: SessionsResolveParams, result: SessionsResolveResult },
   "sessions.patch": { params: SessionsPatchParams, result: SessionsPatchResult },
@@ -40,6 +60,12 @@ export const methods = {
   "agent.identity.get": { params: AgentIdentityParams, result: AgentIdentityResult },
   "agents.list": { params: AgentsListParams, result: AgentsListResult },
   "models.list": { params: ModelsListParams, result: ModelsListResult },
+  "device.pair.list": { params: DevicePairListParams, result: DevicePairListResult },
+  "device.pair.approve": { params: DevicePairApproveParams, result: DevicePairApproveResult },
+  "device.pair.reject": { params: DevicePairRejectParams, result: DevicePairRejectResult },
+  "device.token.rotate": { params: DeviceTokenRotateParams, result: DeviceTokenRotateResult },
+  "device.token.revoke": { params: DeviceTokenRevokeParams, result: DeviceTokenRevokeResult },
+  "events.replay": { params: EventsReplayParams, result: EventsReplayResult },
 } as const satisfies Record<string, MethodDefinition>;
 
 export type MethodName = keyof typeof methods;
@@ -75,6 +101,7 @@ export const EXTRA_METHODS = [
   "chat.inject", "sessions.resolve", "poll",
   "plugins.list", "plugins.info", "plugins.enable", "plugins.disable",
   "config.override.set", "config.override.clear",
+  "events.replay",
 ] as const;
 
 const knownMethods = new Set<string>([...BASE_METHODS, ...EXTRA_METHODS, ...Object.keys(methods)]);
