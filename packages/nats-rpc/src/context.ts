@@ -1,4 +1,4 @@
-import { headers, type MsgHdrs } from "nats";
+import { headers, type Msg, type MsgHdrs } from "nats";
 
 /** Who is calling, as the edge vouches for it. Travels in NATS headers (ARCHITECTURE §3). */
 export interface CallerContext {
@@ -83,25 +83,91 @@ export class BoundHeaders {
 }
 
 export function contextFromHeaders(h: MsgHdrs | undefined, fallbackRequestId: string): CallerContext {
+  return contextFromParts(partsFromHeaders(h), fallbackRequestId, Date.now());
+}
+
+/** A header block as read, before the call's own request id and clock are applied. */
+interface HeaderParts {
+  identity: CallerIdentity;
+  requestId: string | undefined;
+  deadline: number | undefined;
+  timeoutMs: number | undefined;
+}
+
+function partsFromHeaders(h: MsgHdrs | undefined): HeaderParts {
   const get = (name: string) => (h?.has(name) ? h.get(name) : undefined);
-  const context: CallerContext = { requestId: get(ContextHeaders.requestId) || fallbackRequestId };
+  const identity: CallerIdentity = {};
   const connId = get(ContextHeaders.connId);
-  if (connId) context.connId = connId;
+  if (connId) identity.connId = connId;
   const edgeId = get(ContextHeaders.edgeId);
-  if (edgeId) context.edgeId = edgeId;
+  if (edgeId) identity.edgeId = edgeId;
   const clientId = get(ContextHeaders.clientId);
-  if (clientId) context.clientId = clientId;
+  if (clientId) identity.clientId = clientId;
   const clientMode = get(ContextHeaders.clientMode);
-  if (clientMode) context.clientMode = clientMode;
+  if (clientMode) identity.clientMode = clientMode;
   const role = get(ContextHeaders.role);
-  if (role) context.role = role;
+  if (role) identity.role = role;
   const scopes = get(ContextHeaders.scopes);
-  if (scopes !== undefined) context.scopes = scopes ? scopes.split(",") : [];
+  if (scopes !== undefined) identity.scopes = scopes ? scopes.split(",") : [];
   const deadline = Number(get(ContextHeaders.deadline));
-  if (Number.isFinite(deadline) && deadline > 0) context.deadline = deadline;
-  else {
-    const timeoutMs = Number(get(ContextHeaders.timeoutMs));
-    if (Number.isFinite(timeoutMs) && timeoutMs > 0) context.deadline = Date.now() + timeoutMs;
-  }
+  const timeoutMs = Number(get(ContextHeaders.timeoutMs));
+  return {
+    identity,
+    requestId: get(ContextHeaders.requestId) || undefined,
+    deadline: Number.isFinite(deadline) && deadline > 0 ? deadline : undefined,
+    timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : undefined,
+  };
+}
+
+function contextFromParts(parts: HeaderParts, fallbackRequestId: string, now: number): CallerContext {
+  const context: CallerContext = { requestId: parts.requestId ?? fallbackRequestId, ...parts.identity };
+  if (parts.deadline !== undefined) context.deadline = parts.deadline;
+  else if (parts.timeoutMs !== undefined) context.deadline = now + parts.timeoutMs;
   return context;
+}
+
+/** What nats.js keeps of a received message before it decodes anything (its internals, read defensively). */
+interface RawMsg {
+  _rdata?: unknown;
+  _msg?: { hdr?: unknown };
+}
+
+/**
+ * Reads the caller's context from a received call, remembering header blocks it has seen. An
+ * edge connection sends the same block with every call (`BoundHeaders`), and decoding it with
+ * nats.js on every call (a string split, a map, and a key scan per lookup) was the largest
+ * single cost of a cheap method on the service side. A block carrying its own request id or
+ * absolute deadline is unique to one call and is decoded, never remembered.
+ */
+export class CallerContextReader {
+  readonly #blocks = new Map<string, HeaderParts>();
+  readonly #capacity: number;
+
+  constructor(capacity = 4096) {
+    this.#capacity = capacity;
+  }
+
+  /** Header blocks remembered. */
+  get size(): number {
+    return this.#blocks.size;
+  }
+
+  read(msg: Msg, fallbackRequestId: string): CallerContext {
+    const raw = msg as unknown as RawMsg;
+    const length = raw._msg?.hdr;
+    const data = raw._rdata;
+    if (typeof length !== "number" || !(data instanceof Uint8Array) || length > data.length) return contextFromHeaders(msg.headers, fallbackRequestId);
+    if (length <= 0) return { requestId: fallbackRequestId };
+    const key = Buffer.from(data.buffer, data.byteOffset, length).toString("latin1");
+    let parts = this.#blocks.get(key);
+    if (parts === undefined) {
+      parts = partsFromHeaders(msg.headers);
+      if (parts.requestId === undefined && parts.deadline === undefined) {
+        // Oldest first out: a Map iterates in insertion order.
+        if (this.#blocks.size >= this.#capacity) this.#blocks.delete(this.#blocks.keys().next().value as string);
+        this.#blocks.set(key, parts);
+      }
+    }
+    return contextFromParts(parts, fallbackRequestId, Date.now());
+  }
 }

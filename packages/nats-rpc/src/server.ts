@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import type * as z from "zod";
 import { Announcer } from "./announcer.js";
 import { isTransientNatsError } from "./transient.js";
-import { type CallerContext, contextFromHeaders } from "./context.js";
+import { type CallerContext, CallerContextReader } from "./context.js";
 import { type JsonRpcRequest, StageHeader, decodeJson, encodeError, encodeResult } from "./envelope.js";
 import { headers as natsHeaders } from "nats";
 
@@ -73,6 +73,7 @@ export class RpcServer {
   readonly #options: RpcServerOptions;
   readonly #methods = new Map<string, Registered>();
   readonly #announcer: Announcer;
+  readonly #callers = new CallerContextReader();
   #started = false;
 
   constructor(options: RpcServerOptions) {
@@ -148,7 +149,7 @@ export class RpcServer {
     });
   }
 
-  async #handle(method: string, entry: Registered, msg: Msg): Promise<void> {
+  #handle(method: string, entry: Registered, msg: Msg): void {
     const started = performance.now();
     let request: JsonRpcRequest;
     try {
@@ -159,25 +160,8 @@ export class RpcServer {
       return;
     }
     const id = typeof request?.id === "string" ? request.id : null;
-    const caller = contextFromHeaders(msg.headers, id ?? "unknown");
-    const baseLog = this.#options.log;
-    let log: Logger | undefined;
-    let accepted = false;
-    const context: HandlerContext = {
-      ...caller,
-      method,
-      accept: (payload) => {
-        if (accepted) return;
-        accepted = true;
-        const h = natsHeaders();
-        h.set(StageHeader, "accepted");
-        msg.respond(encodeResult(id, payload), { headers: h });
-      },
-      get log() {
-        log ??= baseLog.child({ requestId: caller.requestId, method, connId: caller.connId });
-        return log;
-      },
-    };
+    const context = new CallContext(this.#callers.read(msg, id ?? "unknown"), method, msg, id, this.#options.log);
+    let result: unknown;
     try {
       let params: unknown = request.params ?? {};
       if (entry.params) {
@@ -189,14 +173,39 @@ export class RpcServer {
         }
         params = parsed.data;
       }
-      const result = await entry.spec.handler(params, context);
-      msg.respond(encodeResult(id, result));
-      this.#answered(context, undefined, started);
+      result = entry.spec.handler(params, context);
     } catch (err) {
-      const error = toGatewayError(err, context);
-      msg.respond(encodeError(id, error));
-      this.#answered(context, error, started);
+      this.#fail(msg, context, err, started);
+      return;
     }
+    // A handler that answers at once is answered in the same turn: no promise, no microtask.
+    if (isPromiseLike(result)) {
+      result.then(
+        (value) => this.#succeed(msg, context, value, started),
+        (err: unknown) => this.#fail(msg, context, err, started),
+      );
+    } else {
+      this.#succeed(msg, context, result, started);
+    }
+  }
+
+  #succeed(msg: Msg, context: CallContext, result: unknown, started: number): void {
+    let reply: Uint8Array;
+    try {
+      reply = encodeResult(context.answerId, result);
+    } catch (err) {
+      // A result that cannot be serialised (a cycle, a BigInt) is the handler's failure.
+      this.#fail(msg, context, err, started);
+      return;
+    }
+    msg.respond(reply);
+    this.#answered(context, undefined, started);
+  }
+
+  #fail(msg: Msg, context: CallContext, err: unknown, started: number): void {
+    const error = toGatewayError(err, context);
+    msg.respond(encodeError(context.answerId, error));
+    this.#answered(context, error, started);
   }
 
   #answered(context: HandlerContext, error: GatewayError | undefined, started: number): void {
@@ -205,6 +214,59 @@ export class RpcServer {
     // The request id is the edge's: grep one id to follow a call across processes.
     if (this.#options.log.isLevelEnabled("debug")) context.log.debug({ ms: Math.round(seconds * 10_000) / 10, outcome: error ? error.code : "ok" }, "call answered");
   }
+}
+
+/**
+ * One call's context. A class rather than a literal with a getter: one is made per call, and the
+ * logger is only built when a handler (or a failure) asks for it.
+ */
+class CallContext implements HandlerContext {
+  readonly requestId: string;
+  // Declared, not defined: a field the caller did not send stays absent, as on a plain object.
+  declare readonly connId?: string;
+  declare readonly edgeId?: string;
+  declare readonly clientId?: string;
+  declare readonly clientMode?: string;
+  declare readonly role?: string;
+  declare readonly scopes?: readonly string[];
+  declare readonly deadline?: number;
+  readonly method: string;
+  readonly #msg: Msg;
+  readonly #id: string | null;
+  readonly #baseLog: Logger;
+  #log: Logger | undefined;
+  #accepted = false;
+
+  constructor(caller: CallerContext, method: string, msg: Msg, id: string | null, baseLog: Logger) {
+    Object.assign(this, caller);
+    this.requestId = caller.requestId;
+    this.method = method;
+    this.#msg = msg;
+    this.#id = id;
+    this.#baseLog = baseLog;
+  }
+
+  readonly accept = (payload: unknown): void => {
+    if (this.#accepted) return;
+    this.#accepted = true;
+    const h = natsHeaders();
+    h.set(StageHeader, "accepted");
+    this.#msg.respond(encodeResult(this.#id, payload), { headers: h });
+  };
+
+  /** The JSON-RPC id the answer carries (private: the context handlers see is the caller's). */
+  get answerId(): string | null {
+    return this.#id;
+  }
+
+  get log(): Logger {
+    this.#log ??= this.#baseLog.child({ requestId: this.requestId, method: this.method, connId: this.connId });
+    return this.#log;
+  }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
 
 /** Anything a handler throws becomes an answer; what was not a GatewayError is logged with its cause. */
