@@ -10,6 +10,15 @@ export type ReplyHandler = (outcome: Reply) => void;
 /** Receives an interim "accepted" answer; the call stays pending for its final answer. */
 export type AcceptedHandler = (payload: unknown) => void;
 
+/** A call waiting for the end of this loop turn to be published. */
+interface Outgoing {
+  token: string;
+  subject: string;
+  data: Uint8Array;
+  reply: string;
+  headers: MsgHdrs;
+}
+
 interface Pending {
   method: string;
   requestId: string;
@@ -48,6 +57,8 @@ export class RpcClient {
   readonly #sweeper: NodeJS.Timeout;
   #nextToken = 0;
   #closed = false;
+  #outbox: Outgoing[] = [];
+  #flushScheduled = false;
 
   constructor(options: RpcClientOptions) {
     this.#nc = options.nc;
@@ -103,13 +114,43 @@ export class RpcClient {
       onReply({ ok: false, error: new GatewayError("INVALID_REQUEST", `unknown method: ${method}`, { kind: "methodNotFound" }) });
       return;
     }
+    let data: Uint8Array;
+    try {
+      data = encodeRequest(requestId, method, params);
+    } catch (err) {
+      // Params that cannot be serialised (a BigInt, a cycle) can only come from code, not a client.
+      onReply({ ok: false, error: new GatewayError("INVALID_REQUEST", `could not encode ${method} params: ${(err as Error).message}`) });
+      return;
+    }
     const token = (this.#nextToken++).toString(36);
     this.#pending.set(token, { method, requestId, deadline, timeoutMs, onReply, onAccepted });
-    try {
-      this.#nc.publish(this.#names.rpc(method), encodeRequest(requestId, method, params), { reply: `${this.#inbox}.${token}`, headers });
-    } catch (err) {
-      this.#pending.delete(token);
-      onReply({ ok: false, error: unavailable(`could not send ${method}: ${(err as Error).message}`, { cause: err }) });
+    this.#outbox.push({ token, subject: this.#names.rpc(method), data, reply: `${this.#inbox}.${token}`, headers });
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  /**
+   * Publishes the calls of this loop turn in one pass. nats.js writes its buffer to the socket
+   * once per microtask checkpoint, and there is one such checkpoint per WebSocket read: calls
+   * published as each socket's frames arrive cost one write to NATS per socket. Published
+   * together in the check phase, right after the reads, they cost one write in all (bench: the
+   * NATS server's CPU per forwarded call fell by a fifth), for a wait of microseconds.
+   */
+  #flush(): void {
+    this.#flushScheduled = false;
+    const outbox = this.#outbox;
+    this.#outbox = [];
+    for (const call of outbox) {
+      if (!this.#pending.has(call.token)) continue; // failed meanwhile (a close)
+      try {
+        this.#nc.publish(call.subject, call.data, { reply: call.reply, headers: call.headers });
+      } catch (err) {
+        const pending = this.#pending.get(call.token)!;
+        this.#pending.delete(call.token);
+        pending.onReply({ ok: false, error: unavailable(`could not send ${pending.method}: ${(err as Error).message}`, { cause: err }) });
+      }
     }
   }
 
@@ -128,6 +169,7 @@ export class RpcClient {
     this.#subscription.unsubscribe();
     const pending = [...this.#pending.values()];
     this.#pending.clear();
+    this.#outbox = [];
     for (const call of pending) call.onReply({ ok: false, error: unavailable(`${call.method}: caller is shutting down`) });
   }
 

@@ -549,6 +549,30 @@ describe("rpc - many calls in flight", () => {
     expect(client.pendingCount).toBe(0);
   });
 
+  test("the calls of one turn are published together at its end, in order", async () => {
+    const { client, clientNc } = await setup((rpc) => rpc.register("test.echo", { handler: (params) => params }));
+    const before = clientNc.stats().outMsgs;
+    const calls = Array.from({ length: 50 }, (_, i) => client.call("test.echo", { i }, { requestId: `t-${i}` }));
+    // Nothing is on the wire until the turn ends: one socket write for all of them, not one per caller.
+    expect(clientNc.stats().outMsgs).toBe(before);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clientNc.stats().outMsgs).toBe(before + 50);
+    expect(await Promise.all(calls)).toEqual(Array.from({ length: 50 }, (_, i) => ({ i })));
+  });
+
+  test("a call the bus refuses at publish (over its max payload) fails alone; the rest of its turn is answered", async () => {
+    const { client, clientNc } = await setup((rpc) => rpc.register("test.echo", { handler: (params) => params }));
+    const tooBig = "x".repeat(clientNc.info!.max_payload + 1);
+    const small = client.call("test.echo", { n: 1 }, { requestId: "s1" });
+    const big = callError(client.call("test.echo", { tooBig }, { requestId: "big" }));
+    const after = client.call("test.echo", { n: 2 }, { requestId: "s2" });
+    const error = await big;
+    expect(error.code).toBe("UNAVAILABLE");
+    expect(error.message).toContain("could not send test.echo");
+    expect(await Promise.all([small, after])).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(client.pendingCount).toBe(0);
+  });
+
   test("send() calls its callback exactly once per call", async () => {
     const { client } = await setup((rpc) => rpc.register("test.echo", { handler: (params) => params }));
     const calls = new Map<number, unknown[]>();
