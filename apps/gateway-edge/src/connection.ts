@@ -335,15 +335,21 @@ export class Connection {
   #answerLocally(method: string, params: unknown, done: (outcome: Outcome) => void): void {
     const handler = this.edge.localMethods.get(method)!;
     const args = params !== null && typeof params === "object" && !Array.isArray(params) ? (params as Record<string, unknown>) : {};
-    Promise.resolve()
-      .then(() => handler(args, this))
-      .then(
-        (result) => done(result instanceof JsonPayload ? resultFromJson(result.json) : { ok: true, result }),
-        (err: unknown) => {
-          if (!(err instanceof GatewayError)) this.log.error({ err, method }, "edge-local handler failed");
-          done({ ok: false, error: err instanceof GatewayError ? err : new GatewayError("UNAVAILABLE", err instanceof Error ? err.message : String(err), { kind: "internal" }) });
-        },
-      );
+    const fail = (err: unknown): void => {
+      if (!(err instanceof GatewayError)) this.log.error({ err, method }, "edge-local handler failed");
+      done({ ok: false, error: err instanceof GatewayError ? err : new GatewayError("UNAVAILABLE", err instanceof Error ? err.message : String(err), { kind: "internal" }) });
+    };
+    const succeed = (result: unknown): void => done(result instanceof JsonPayload ? resultFromJson(result.json) : { ok: true, result });
+    let result: unknown;
+    try {
+      result = handler(args, this);
+    } catch (err) {
+      return fail(err);
+    }
+    // The polled answers (health, status, presence) come from cached views: answered in this
+    // turn, without a promise chain per call.
+    if (result instanceof Promise) result.then(succeed, fail);
+    else succeed(result);
   }
 
   #readWaitingFrames(): void {

@@ -40,11 +40,12 @@ export function systemHandlers(deps: SystemDeps): Record<string, LocalHandler> {
   return {
     // Without `probe`, built from views the edge already holds (no NATS round trip); a probe
     // asks the services, refreshes the cache and tells every client (spec §7.1).
-    health: async (params) => {
+    health: (params) => {
       if (params.probe !== true) return healthJson.get(versions(), () => deps.health.current());
-      const summary = await deps.health.refresh(true);
-      deps.broadcastHealth();
-      return summary;
+      return deps.health.refresh(true).then((summary) => {
+        deps.broadcastHealth();
+        return summary;
+      });
     },
     status: () => statusJson.get(versions(), () => deps.health.status()),
     "system-presence": () => presenceJson.get(String(deps.presence.revision), () => deps.presence.list()),
