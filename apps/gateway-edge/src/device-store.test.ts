@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
 import { natsNames } from "@clawdbot/protocol";
-import { type NatsConnection, connect } from "nats";
+import { useNatsServer } from "@clawdbot/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { DeviceStore, type PairingInput, summarizeDevice } from "./device-store.js";
@@ -9,25 +8,21 @@ import { DeviceStore, type PairingInput, summarizeDevice } from "./device-store.
 // Two stores on one bucket stand for two edges: the compare-and-set writes must keep them from
 // resolving a request twice or minting two tokens for one role.
 
-let server: NatsServer;
-let nc: NatsConnection;
+const nats = useNatsServer();
 let a: DeviceStore;
 let b: DeviceStore;
 
 beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
+  const { nc } = nats;
   const names = natsNames(`t${randomBytes(3).toString("hex")}`);
   const log = pino({ enabled: false });
   a = await DeviceStore.open({ nc, names, log });
   b = await DeviceStore.open({ nc, names, log });
 });
 
-afterAll(async () => {
+afterAll(() => {
   a?.stop();
   b?.stop();
-  await nc?.close();
-  await server?.stop();
 });
 
 function input(overrides: Partial<PairingInput> = {}): PairingInput {

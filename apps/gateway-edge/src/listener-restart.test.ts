@@ -2,11 +2,10 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CONFIG_KEYS, KvLease, openConfigBucket } from "@clawdbot/config";
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
 import { natsNames } from "@clawdbot/protocol";
-import { type NatsConnection, connect } from "nats";
+import { useNatsServer } from "@clawdbot/testkit";
 import { pino } from "pino";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import type { Connection } from "./connection.js";
 import { Broadcaster } from "./fanout.js";
 import { ListenerRestarter } from "./listener-restart.js";
@@ -16,20 +15,9 @@ import type { EdgeServer } from "./server.js";
 // Two restarters on one real KV lease stand for two edges. The server is a stand-in that records
 // what a restart does to it (the real one is exercised end to end in tests/src/config-edge.test.ts).
 
-let nats: NatsServer;
-let nc: NatsConnection;
+const nats = useNatsServer();
 const names = natsNames(`t${randomBytes(3).toString("hex")}`);
 const log = pino({ enabled: false });
-
-beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connect({ servers: nats.url });
-});
-
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-});
 
 interface Edge {
   restarter: ListenerRestarter;
@@ -70,7 +58,7 @@ function edge(id: string, target: () => ListenAddress, closeMs = 50): Edge {
     server,
     broadcaster: new Broadcaster(new Map([["c", client]]), 1024),
     log,
-    lease: async () => new KvLease({ kv: await openConfigBucket(nc, names), key: CONFIG_KEYS.edgeRestart, owner: id, ttlMs: 30_000, waitMs: 30_000 }),
+    lease: async () => new KvLease({ kv: await openConfigBucket(nats.nc, names), key: CONFIG_KEYS.edgeRestart, owner: id, ttlMs: 30_000, waitMs: 30_000 }),
     current: () => listenedOn,
     target,
     onListening: (_address, requested) => {

@@ -1,29 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
-import { type KV, type NatsConnection, connect } from "nats";
+import { useNatsServer } from "@clawdbot/testkit";
+import type { KV } from "nats";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { KvMirror } from "./kv-mirror.js";
 
 // The mirror's read barrier against a real nats-server: a burst of reads shares stream-state
 // round trips, and every read still sees each write acknowledged before it began.
 
 const log = pino({ level: "silent" });
-let server: NatsServer;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
-});
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-});
+const nats = useNatsServer();
 
 /** The real bucket, with its `status()` calls counted (the round trip the barrier pays). */
 async function countedBucket(): Promise<{ kv: KV; statusCalls: () => number }> {
-  const kv = await nc.jetstream().views.kv(`mirror_${randomBytes(4).toString("hex")}`);
+  const kv = await nats.nc.jetstream().views.kv(`mirror_${randomBytes(4).toString("hex")}`);
   let calls = 0;
   const status = kv.status.bind(kv);
   kv.status = () => {

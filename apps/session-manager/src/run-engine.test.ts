@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
 import { type ChatEvent, natsNames } from "@clawdbot/protocol";
-import { type NatsConnection, connect } from "nats";
+import { useNatsServer } from "@clawdbot/testkit";
 import { pino } from "pino";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { expect, test } from "vitest";
 import { RunEngine } from "./chat-runs.js";
 import { IdempotencyStore } from "./idempotency.js";
 import type { ModelProvider, ProviderRequest } from "./providers/types.js";
@@ -20,17 +19,7 @@ import { TranscriptStore } from "./transcript-store.js";
 // aborts through the owner's internal subject.
 
 const log = pino({ level: "silent" });
-let server: NatsServer;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
-});
-afterAll(async () => {
-  await nc?.close();
-  await server?.stop();
-});
+const nats = useNatsServer();
 
 /** Yields a word every 20 ms until aborted. */
 const endless: ModelProvider = {
@@ -44,6 +33,7 @@ const endless: ModelProvider = {
 };
 
 async function replicas(leaseMs: number) {
+  const { nc } = nats;
   const names = natsNames(`t${randomBytes(5).toString("hex")}`);
   const js = nc.jetstream();
   const stores = {

@@ -1,11 +1,10 @@
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
 import { natsNames } from "@clawdbot/protocol";
-import { type NatsConnection, connect } from "nats";
+import { useNatsServer } from "@clawdbot/testkit";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { SessionStore } from "./session-store.js";
 import { exportStore, fileIdOf, fileNameOf, importStore, parseJsonl, toJsonl } from "./store-io.js";
 import { TranscriptStore } from "./transcript-store.js";
@@ -30,16 +29,7 @@ describe("file names and JSONL", () => {
 });
 
 describe("import and export against a real nats-server", () => {
-  let server: NatsServer;
-  let nc: NatsConnection;
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connect({ servers: server.url });
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  const nats = useNatsServer();
 
   test("an original store imports, and exports back the same files", async () => {
     const src = mkdtempSync(join(tmpdir(), "orig-sessions-"));
@@ -57,6 +47,7 @@ describe("import and export against a real nats-server", () => {
     writeFileSync(join(src, "s-main.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
     writeFileSync(join(src, "s-old.jsonl.deleted.2025-12-31T00-00-00.000Z"), JSON.stringify(lines[0]) + "\n");
 
+    const { nc } = nats;
     const names = natsNames("io");
     const stores = { sessions: await SessionStore.open(nc.jetstream(), names, pino({ level: "silent" })), transcripts: await TranscriptStore.open(nc.jetstream(), await nc.jetstreamManager(), names, "/") };
     expect(await importStore(src, stores)).toEqual({ sessions: 3, transcripts: 2, records: 4, skippedLines: 0 });

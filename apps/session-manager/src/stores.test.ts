@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
 import { natsNames } from "@clawdbot/protocol";
-import { type NatsConnection, connect } from "nats";
+import { useNatsServer } from "@clawdbot/testkit";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { IdempotencyStore } from "./idempotency.js";
 import { type RunRecord, RunRegistry } from "./run-registry.js";
 import { RunResults } from "./run-results.js";
@@ -15,28 +14,13 @@ import { TranscriptStore } from "./transcript-store.js";
 // barriers, transcript chains, run registry ownership.
 
 const log = pino({ level: "silent" });
-let server: NatsServer;
-const connections: NatsConnection[] = [];
-
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-afterAll(async () => {
-  for (const nc of connections) await nc.close();
-  await server?.stop();
-});
-
-async function nc(): Promise<NatsConnection> {
-  const c = await connect({ servers: server.url });
-  connections.push(c);
-  return c;
-}
+const nats = useNatsServer({ sharedConnection: false });
 const names = () => natsNames(`t${randomBytes(5).toString("hex")}`);
 
 describe("SessionStore", () => {
   test("compare-and-set: concurrent updates from two connections all land", async () => {
     const n = names();
-    const [a, b] = await Promise.all([nc(), nc()]);
+    const [a, b] = await Promise.all([nats.connect(), nats.connect()]);
     const [sa, sb] = await Promise.all([SessionStore.open(a.jetstream(), n, log), SessionStore.open(b.jetstream(), n, log)]);
     const key = "agent:main:main";
     await Promise.all(
@@ -57,7 +41,7 @@ describe("SessionStore", () => {
 
   test("keys of any shape survive the round trip", async () => {
     const n = names();
-    const store = await SessionStore.open((await nc()).jetstream(), n, log);
+    const store = await SessionStore.open((await nats.connect()).jetstream(), n, log);
     const keys = ["agent:main:telegram:group:-100.5", "agent:x:ü日本", "global", "agent:main:a/b=c"];
     for (const key of keys) await store.update(key, () => ({ sessionId: key, updatedAt: 1 }));
     expect((await store.list()).map(([k]) => k).sort()).toEqual([...keys].sort());
@@ -67,7 +51,7 @@ describe("SessionStore", () => {
 
 describe("TranscriptStore", () => {
   test("a header first, then message records chained by parentId; reads in order", async () => {
-    const c = await nc();
+    const c = await nats.connect();
     const store = await TranscriptStore.open(c.jetstream(), await c.jetstreamManager(), names(), "/work");
     const written = await store.append("sess-1", [textMessage("user", "hi", 1), textMessage("assistant", "hello", 2)]);
     await store.append("sess-1", [textMessage("user", "again", 3)]);
@@ -81,7 +65,7 @@ describe("TranscriptStore", () => {
   });
 
   test("concurrent appends never fork the chain", async () => {
-    const c = await nc();
+    const c = await nats.connect();
     const n = names();
     const [s1, s2] = await Promise.all([TranscriptStore.open(c.jetstream(), await c.jetstreamManager(), n, "/"), TranscriptStore.open(c.jetstream(), await c.jetstreamManager(), n, "/")]);
     await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? s1 : s2).append("x", [textMessage("user", `m${i}`, i)])));
@@ -91,7 +75,7 @@ describe("TranscriptStore", () => {
   });
 
   test("files, archive copies and purge", async () => {
-    const c = await nc();
+    const c = await nats.connect();
     const store = await TranscriptStore.open(c.jetstream(), await c.jetstreamManager(), names(), "/");
     await store.append("a", [textMessage("user", "1", 1)]);
     await store.writeFile("a.jsonl.deleted.2026-01-01T00-00-00.000Z", await store.read("a"));
@@ -117,7 +101,7 @@ describe("RunRegistry, idempotency and results", () => {
   });
 
   test("one run id is taken once; updates are compare-and-set; removal only at the held revision", async () => {
-    const c = await nc();
+    const c = await nats.connect();
     const registry = await RunRegistry.open(c.jetstream(), names(), log);
     const rev = await registry.create(record("r1"));
     expect(rev).toBeGreaterThan(0);
@@ -135,7 +119,7 @@ describe("RunRegistry, idempotency and results", () => {
   });
 
   test("idempotency entries and run results round-trip; a waiter wakes on the result", async () => {
-    const c = await nc();
+    const c = await nats.connect();
     const n = names();
     const dedupe = await IdempotencyStore.open(c.jetstream(), n);
     expect(await dedupe.get("chat", "k")).toBeUndefined();

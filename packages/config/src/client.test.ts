@@ -1,24 +1,12 @@
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
 import { natsNames } from "@clawdbot/protocol";
-import { type NatsConnection, connect } from "nats";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { useNatsServer } from "@clawdbot/testkit";
+import { describe, expect, test } from "vitest";
 import { CONFIG_KEYS, type EffectiveConfig, type PublishedConfig, loadEffectiveConfig, openConfigBucket, watchEffectiveConfig } from "./client.js";
 import { layerConfig } from "./layers.js";
 
 // The client against a real nats-server: what services see of what config-service publishes.
 
-let server: NatsServer;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  server = await startNatsServer();
-  nc = await connect({ servers: server.url });
-});
-
-afterAll(async () => {
-  await nc?.drain();
-  await server?.stop();
-});
+const nats = useNatsServer({ drain: true });
 
 function record(port: number): PublishedConfig {
   const layered = layerConfig({ file: { gateway: { port } }, env: {}, override: {} });
@@ -50,8 +38,8 @@ const nextChange = (changes: EffectiveConfig[], count: number) =>
 describe("effective config client", () => {
   test("nothing published: load gives null and a watcher starts empty", async () => {
     const names = natsNames("empty");
-    expect(await loadEffectiveConfig(nc, names)).toBeNull();
-    const watcher = await watchEffectiveConfig(nc, names);
+    expect(await loadEffectiveConfig(nats.nc, names)).toBeNull();
+    const watcher = await watchEffectiveConfig(nats.nc, names);
     expect(watcher.current).toBeNull();
     expect(watcher.layerOf("gateway.port")).toBeUndefined();
     watcher.stop();
@@ -59,10 +47,10 @@ describe("effective config client", () => {
 
   test("a watcher has the current value at once and sees every later one, with provenance", async () => {
     const names = natsNames("live");
-    const kv = await openConfigBucket(nc, names);
+    const kv = await openConfigBucket(nats.nc, names);
     await kv.put(CONFIG_KEYS.effective, JSON.stringify(record(19001)));
     const changes: EffectiveConfig[] = [];
-    const watcher = await watchEffectiveConfig(nc, "live", { onChange: (next) => changes.push(next) });
+    const watcher = await watchEffectiveConfig(nats.nc, "live", { onChange: (next) => changes.push(next) });
     expect(watcher.current?.config.gateway.port).toBe(19001);
     expect(watcher.layerOf("gateway.port")).toBe("file");
     expect(watcher.layerOf("gateway.bind")).toBe("default");
@@ -70,16 +58,16 @@ describe("effective config client", () => {
     await nextChange(changes, 1);
     expect(changes[0]!.config.gateway.port).toBe(19002);
     expect(watcher.current?.revision).toBeGreaterThan(1);
-    expect((await loadEffectiveConfig(nc, names))?.config.gateway.port).toBe(19002);
+    expect((await loadEffectiveConfig(nats.nc, names))?.config.gateway.port).toBe(19002);
     watcher.stop();
   });
 
   test("an unreadable entry is reported and skipped; the last good one stays", async () => {
     const names = natsNames("garbled");
-    const kv = await openConfigBucket(nc, names);
+    const kv = await openConfigBucket(nats.nc, names);
     await kv.put(CONFIG_KEYS.effective, JSON.stringify(record(19010)));
     const errors: unknown[] = [];
-    const watcher = await watchEffectiveConfig(nc, names, { onError: (err) => errors.push(err) });
+    const watcher = await watchEffectiveConfig(nats.nc, names, { onError: (err) => errors.push(err) });
     await kv.put(CONFIG_KEYS.effective, "{not json");
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => errors.length > 0 && resolve(clearInterval(timer)), 10);

@@ -1,27 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { type NatsServer, startNatsServer } from "@clawdbot/natsd";
 import { natsNames } from "@clawdbot/protocol";
-import { type NatsConnection, connect } from "nats";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { useNatsServer } from "@clawdbot/testkit";
+import { expect, test } from "vitest";
 import { openConfigBucket } from "./client.js";
 import { KvLease } from "./kv-lease.js";
 
-let server: NatsServer;
-const connections: NatsConnection[] = [];
-
-beforeAll(async () => {
-  server = await startNatsServer();
-});
-
-afterAll(async () => {
-  await Promise.all(connections.map((nc) => nc.drain()));
-  await server?.stop();
-});
+const nats = useNatsServer({ sharedConnection: false, drain: true });
 
 async function lease(prefix: string, owner: string, options: { ttlMs?: number; waitMs?: number } = {}): Promise<KvLease> {
   // One connection per holder, as two processes would have.
-  const nc = await connect({ servers: server.url });
-  connections.push(nc);
+  const nc = await nats.connect();
   return new KvLease({ kv: await openConfigBucket(nc, natsNames(prefix)), key: "test-lease", owner, ...options });
 }
 

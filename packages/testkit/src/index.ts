@@ -1,4 +1,6 @@
 export { NatsCluster, NatsServer, startNatsCluster, startNatsServer } from "@clawdbot/natsd";
+export { useNatsServer } from "./nats-fixture.js";
+export type { NatsFixture, NatsFixtureOptions } from "./nats-fixture.js";
 export { AppProcess, spawnApp } from "./app-process.js";
 export type { LogLine, SpawnAppOptions } from "./app-process.js";
 export { RawClient, connectParams } from "./raw-client.js";
