@@ -29,18 +29,14 @@ export interface DeviceAuthFields {
  * deviceAuthPayload({ deviceId, clientId: "cli", clientMode: "cli", role: "operator", scopes: [], signedAtMs, token, nonce });
  */
 export function deviceAuthPayload(fields: DeviceAuthFields): string {
-  const parts = [
-    fields.nonce ? "v2" : "v1",
-    fields.deviceId,
-    fields.clientId,
-    fields.clientMode,
-    fields.role,
-    fields.scopes.join(","),
-    String(fields.signedAtMs),
-    fields.token ?? "",
-  ];
+  const parts = [fields.nonce ? "v2" : "v1", ...signedFields(fields)];
   if (fields.nonce) parts.push(fields.nonce);
   return parts.join("|");
+}
+
+/** What every version signs, in this order, after its version tag. */
+function signedFields(fields: DeviceAuthFields): string[] {
+  return [fields.deviceId, fields.clientId, fields.clientMode, fields.role, fields.scopes.join(","), String(fields.signedAtMs), fields.token ?? ""];
 }
 
 /** `platform`/`deviceFamily` as v4 signs them: trimmed, ASCII A–Z lower-cased, "" if absent. */
@@ -54,17 +50,5 @@ function signedMetadata(value: string | null | undefined): string {
  * The gateway falls back to the v2 string (`deviceAuthPayload` with a nonce).
  */
 export function deviceAuthPayloadV3(fields: DeviceAuthFields & { nonce: string; platform?: string | null | undefined; deviceFamily?: string | null | undefined }): string {
-  return [
-    "v3",
-    fields.deviceId,
-    fields.clientId,
-    fields.clientMode,
-    fields.role,
-    fields.scopes.join(","),
-    String(fields.signedAtMs),
-    fields.token ?? "",
-    fields.nonce,
-    signedMetadata(fields.platform),
-    signedMetadata(fields.deviceFamily),
-  ].join("|");
+  return ["v3", ...signedFields(fields), fields.nonce, signedMetadata(fields.platform), signedMetadata(fields.deviceFamily)].join("|");
 }
