@@ -272,6 +272,19 @@ describe("rpc - errors thrown by handlers", () => {
     expect(lines.some((l) => l.msg === "handler failed")).toBe(false);
   });
 
+  test.each([
+    ["returned at once", (big: string) => ({ big })],
+    ["resolved later", async (big: string) => ({ big })],
+  ])("a result over the bus's max payload (%s) is answered as a failure, and the service goes on serving", async (_how, answer) => {
+    const { client, serverNc } = await setup((rpc) => {
+      rpc.register("test.huge", { handler: () => answer("x".repeat(serverNc.info!.max_payload + 1)) });
+      rpc.register("test.echo", { handler: (params) => params });
+    });
+    const error = await callError(client.call("test.huge", {}, { requestId: "huge" }));
+    expect(error.code).toBe("UNAVAILABLE");
+    expect(await client.call("test.echo", { after: true }, { requestId: "after" })).toEqual({ after: true });
+  });
+
   test("a plain Error becomes UNAVAILABLE with its message, kind internal, and is logged with err", async () => {
     const { log, lines } = capturingLogger();
     const { client } = await setup(

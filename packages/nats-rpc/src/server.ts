@@ -190,21 +190,25 @@ export class RpcServer {
   }
 
   #succeed(msg: Msg, context: CallContext, result: unknown, started: number): void {
-    let reply: Uint8Array;
     try {
-      reply = encodeResult(context.answerId, result);
+      msg.respond(encodeResult(context.answerId, result));
     } catch (err) {
-      // A result that cannot be serialised (a cycle, a BigInt) is the handler's failure.
+      // A result that cannot be serialised (a cycle, a BigInt) or sent (over the bus's max
+      // payload) is the handler's failure, answered as such.
       this.#fail(msg, context, err, started);
       return;
     }
-    msg.respond(reply);
     this.#answered(context, undefined, started);
   }
 
   #fail(msg: Msg, context: CallContext, err: unknown, started: number): void {
     const error = toGatewayError(err, context);
-    msg.respond(encodeError(context.answerId, error));
+    try {
+      msg.respond(encodeError(context.answerId, error));
+    } catch (sendErr) {
+      // The connection is closed or going: the caller times out (retryable); never a crash.
+      context.log.warn({ err: sendErr, method: context.method }, "could not send an error answer");
+    }
     this.#answered(context, error, started);
   }
 
