@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { positiveIntEnv } from "@clawdbot/runtime";
 
 /** How the plugin-host runs plugins, from the environment (defaults suit production). */
 export interface PluginHostSettings {
@@ -22,13 +23,13 @@ export interface PluginHostSettings {
 
 export function readPluginHostSettings(env: NodeJS.ProcessEnv = process.env): PluginHostSettings {
   return {
-    callTimeoutMs: positiveInt(env.CLAWDBOT_PLUGIN_CALL_TIMEOUT_MS, 10_000),
-    loadTimeoutMs: positiveInt(env.CLAWDBOT_PLUGIN_LOAD_TIMEOUT_MS, 15_000),
-    scanIntervalMs: positiveInt(env.CLAWDBOT_PLUGIN_SCAN_MS, 2_000),
-    configPollMs: positiveInt(env.CLAWDBOT_CONFIG_POLL_MS, 500),
-    maxHeapMb: positiveInt(env.CLAWDBOT_PLUGIN_MAX_HEAP_MB, 128),
-    maxCrashes: positiveInt(env.CLAWDBOT_PLUGIN_MAX_CRASHES, 5),
-    crashWindowMs: positiveInt(env.CLAWDBOT_PLUGIN_CRASH_WINDOW_MS, 60_000),
+    callTimeoutMs: positiveIntEnv(env.CLAWDBOT_PLUGIN_CALL_TIMEOUT_MS, 10_000),
+    loadTimeoutMs: positiveIntEnv(env.CLAWDBOT_PLUGIN_LOAD_TIMEOUT_MS, 15_000),
+    scanIntervalMs: positiveIntEnv(env.CLAWDBOT_PLUGIN_SCAN_MS, 2_000),
+    configPollMs: positiveIntEnv(env.CLAWDBOT_CONFIG_POLL_MS, 500),
+    maxHeapMb: positiveIntEnv(env.CLAWDBOT_PLUGIN_MAX_HEAP_MB, 128),
+    maxCrashes: positiveIntEnv(env.CLAWDBOT_PLUGIN_MAX_CRASHES, 5),
+    crashWindowMs: positiveIntEnv(env.CLAWDBOT_PLUGIN_CRASH_WINDOW_MS, 60_000),
     bundledDir: env.CLAWDBOT_BUNDLED_PLUGINS_DIR || findBundledDir(),
   };
 }
@@ -44,9 +45,4 @@ function findBundledDir(): string | undefined {
     dir = parent;
   }
   return undefined;
-}
-
-function positiveInt(raw: string | undefined, fallback: number): number {
-  const value = Number(raw);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
 }

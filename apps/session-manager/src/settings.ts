@@ -1,3 +1,5 @@
+import { nonNegativeIntEnv, positiveIntEnv } from "@clawdbot/runtime";
+
 // Timing of runs, read from the environment in one place. Every value is configurable so tests
 // run fast and a loaded machine does not flake (ARCHITECTURE §3a).
 
@@ -14,19 +16,9 @@ export interface RunSettings {
 
 export function readRunSettings(env: NodeJS.ProcessEnv = process.env): RunSettings {
   return {
-    leaseMs: positiveInt(env.CLAWDBOT_RUN_LEASE_MS, 15_000),
-    echoWordDelayMs: nonNegativeInt(env.CLAWDBOT_ECHO_WORD_DELAY_MS, 40),
-    deltaThrottleMs: nonNegativeInt(env.CLAWDBOT_CHAT_DELTA_THROTTLE_MS, 150),
-    drainMs: nonNegativeInt(env.CLAWDBOT_RUN_DRAIN_MS, 5_000),
+    leaseMs: positiveIntEnv(env.CLAWDBOT_RUN_LEASE_MS, 15_000),
+    echoWordDelayMs: nonNegativeIntEnv(env.CLAWDBOT_ECHO_WORD_DELAY_MS, 40),
+    deltaThrottleMs: nonNegativeIntEnv(env.CLAWDBOT_CHAT_DELTA_THROTTLE_MS, 150),
+    drainMs: nonNegativeIntEnv(env.CLAWDBOT_RUN_DRAIN_MS, 5_000),
   };
-}
-
-function positiveInt(raw: string | undefined, fallback: number): number {
-  const value = Number(raw);
-  return raw !== undefined && raw !== "" && Number.isInteger(value) && value > 0 ? value : fallback;
-}
-
-function nonNegativeInt(raw: string | undefined, fallback: number): number {
-  const value = Number(raw);
-  return raw !== undefined && raw !== "" && Number.isInteger(value) && value >= 0 ? value : fallback;
 }

@@ -55,13 +55,7 @@ export function readConfigFile(path: string, options: ReadConfigOptions = {}): C
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return evaluate(path, null, {}, options);
     return failed(path, null, undefined, `read failed: ${(err as Error).message}`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON5.parse(raw);
-  } catch (err) {
-    return failed(path, raw, undefined, `JSON5 parse failed: ${(err as Error).message}`);
-  }
-  return evaluate(path, raw, parsed, options);
+  return evaluateConfigText(path, raw, options);
 }
 
 /** Runs the pipeline on text that is not (yet) the file: what a write would produce. */

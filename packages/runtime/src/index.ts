@@ -15,3 +15,4 @@ export type { ReplicasOutcome, StreamReplication } from "./stream-replicas.js";
 export { isTransientSetupError, retryTransient } from "@clawdbot/nats-rpc";
 export type { RetryTransientOptions } from "@clawdbot/nats-rpc";
 export { resolveConfigPath } from "./config-file.js";
+export { nonNegativeIntEnv, positiveIntEnv } from "./env-numbers.js";

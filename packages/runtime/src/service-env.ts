@@ -1,3 +1,4 @@
+import { positiveIntEnv } from "./env-numbers.js";
 import { DEFAULT_NATS_PREFIX } from "@clawdbot/protocol";
 
 /** Settings every service process shares, read from the environment in one place. */
@@ -47,16 +48,11 @@ export function readServiceEnv(env: NodeJS.ProcessEnv = process.env): ServiceEnv
     version: env.CLAWDBOT_VERSION || env.npm_package_version || "dev",
     stateDir: expandHome(env.MOLTBOT_STATE_DIR || env.CLAWDBOT_STATE_DIR || `${home}/.clawdbot`, home),
     configPath: env.MOLTBOT_CONFIG_PATH || env.CLAWDBOT_CONFIG_PATH || undefined,
-    heartbeatMs: positiveInt(env.CLAWDBOT_REGISTRY_HEARTBEAT_MS, 2_000),
+    heartbeatMs: positiveIntEnv(env.CLAWDBOT_REGISTRY_HEARTBEAT_MS, 2_000),
     jsReplicas: readJsReplicas(env),
   };
 }
 
 function expandHome(path: string, home: string): string {
   return path === "~" || path.startsWith("~/") ? home + path.slice(1) : path;
-}
-
-function positiveInt(raw: string | undefined, fallback: number): number {
-  const value = Number(raw);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
 }
